@@ -1,0 +1,349 @@
+//! The demo workspace: "Skyline Estates", a premium real-estate team. Properties (products with
+//! bedrooms, area and location), buyers (contacts, some through family offices and relocation
+//! firms), deals across every stage with won and lost history, site visits and calls, and open
+//! tasks, some overdue. A seeded generator makes the same workspace every time (dates are
+//! relative to today so it always looks current); `--deals N` scales it.
+
+use anyhow::{Context, Result};
+use chrono::{Duration, Utc};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
+use velocity_domain::values::format_timestamp;
+use velocity_domain::{parse_record, Mode, ObjectKind, Role, UserId, WorkspaceId};
+use velocity_store::{Actor, ActorKind, Db, WriteContext};
+
+pub const DEFAULT_DEALS: usize = 120;
+pub const DEMO_EMAIL: &str = "demo@velocity.local";
+pub const DEMO_PASSWORD: &str = "velocity-demo";
+
+const AGENTS: [(&str, &str); 2] = [
+    ("Marco Rossi", "marco@velocity.local"),
+    ("Aisha Khan", "aisha@velocity.local"),
+];
+const FIRST: [&str; 24] = [
+    "Olivia", "Liam", "Sofia", "Noah", "Amelia", "Lucas", "Isabella", "Mateo", "Chloe", "Ethan",
+    "Mia", "Hugo", "Léa", "Jonas", "Yuki", "Arjun", "Fatima", "Elena", "Oscar", "Nadia", "Henrik",
+    "Zara", "Tomás", "Ingrid",
+];
+const LAST: [&str; 24] = [
+    "Bennett",
+    "Hartmann",
+    "Moreau",
+    "Castillo",
+    "Nakamura",
+    "Okafor",
+    "Lindqvist",
+    "Romano",
+    "Novak",
+    "Fischer",
+    "Duarte",
+    "Kowalski",
+    "Haddad",
+    "Sørensen",
+    "Mehta",
+    "O'Brien",
+    "Vasquez",
+    "Laurent",
+    "Schmidt",
+    "Aydın",
+    "Whitmore",
+    "Petrov",
+    "Costa",
+    "Yamamoto",
+];
+const FIRMS: [&str; 12] = [
+    "Halden",
+    "Northwind",
+    "Ashford",
+    "Bellmare",
+    "Corvin",
+    "Eastlake",
+    "Greyfield",
+    "Marlowe",
+    "Oakridge",
+    "Silverline",
+    "Thornbury",
+    "Westbrook",
+];
+const FIRM_KINDS: [(&str, &str); 4] = [
+    ("Family Office", "Private wealth"),
+    ("Relocation GmbH", "Corporate relocation"),
+    ("Capital Partners", "Real estate investment"),
+    ("Holdings", "Holding company"),
+];
+const PROPERTY_KINDS: [(&str, u32, f64); 6] = [
+    ("Penthouse", 3, 2_400_000.0),
+    ("Villa", 5, 3_800_000.0),
+    ("Townhouse", 4, 1_600_000.0),
+    ("Loft", 2, 950_000.0),
+    ("Garden apartment", 3, 1_150_000.0),
+    ("Estate", 7, 7_500_000.0),
+];
+const LOCATIONS: [&str; 8] = [
+    "Marina Bay",
+    "Hillcrest",
+    "Old Town",
+    "Lakeside",
+    "Palm Grove",
+    "Riverside",
+    "Northgate",
+    "Sunset Heights",
+];
+const VIEWS: [&str; 5] = ["sea", "lake", "park", "city skyline", "garden"];
+const LOST_REASONS: [&str; 5] = [
+    "Chose a property with another agency",
+    "Financing fell through",
+    "Price above budget after survey",
+    "Postponed the move by a year",
+    "Preferred a newer building",
+];
+const TASKS: [&str; 6] = [
+    "Send floor plans and energy certificate",
+    "Schedule a second viewing",
+    "Prepare the offer letter",
+    "Confirm proof of funds",
+    "Arrange the notary appointment",
+    "Follow up after the site visit",
+];
+
+/// The demo workspace's login, for printing.
+pub struct Login {
+    workspace: WorkspaceId,
+}
+
+impl std::fmt::Display for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Demo workspace \"Skyline Estates\" ({}): log in as {DEMO_EMAIL} with password {DEMO_PASSWORD}",
+            self.workspace
+        )
+    }
+}
+
+/// Loads the demo unless its user already exists.
+pub async fn ensure(db: &Db) -> Result<Login> {
+    if let Some(credentials) = db.credentials_by_email(DEMO_EMAIL).await? {
+        let workspace = db
+            .workspaces_of(credentials.user.id)
+            .await?
+            .into_iter()
+            .next()
+            .context("the demo user has no workspace")?;
+        return Ok(Login {
+            workspace: workspace.id,
+        });
+    }
+    load(db, DEFAULT_DEALS).await
+}
+
+/// How many records go into one transaction.
+const BATCH: usize = 2_000;
+
+struct Generator<'a> {
+    db: &'a Db,
+    ctx: WriteContext,
+    rng: StdRng,
+    members: Vec<UserId>,
+}
+
+impl Generator<'_> {
+    /// Creates records of one kind in batches and returns them as stored.
+    async fn create_all(&mut self, kind: ObjectKind, bodies: Vec<Value>) -> Result<Vec<Value>> {
+        let mut created = Vec::with_capacity(bodies.len());
+        for chunk in bodies.chunks(BATCH) {
+            let inputs = chunk
+                .iter()
+                .map(|body| parse_record(kind, body, Mode::Create))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| anyhow::anyhow!("demo {}: {e}", kind.name()))?;
+            let written = self.db.create_records(&self.ctx, kind, inputs).await?;
+            created.extend(written.into_iter().map(|w| Value::Object(w.record)));
+        }
+        Ok(created)
+    }
+}
+
+fn id(record: &Value) -> String {
+    record["id"].as_str().unwrap_or_default().to_string()
+}
+
+/// Creates the demo users and workspace and fills it with `deals` deals; the rest scales with
+/// it (a fifth as many contacts, a twentieth as many accounts and properties, about one
+/// activity per deal).
+pub async fn load(db: &Db, deals: usize) -> Result<Login> {
+    let hash = velocity_server::auth::hash_password(DEMO_PASSWORD.to_string())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (owner, workspace) = db
+        .create_user(DEMO_EMAIL, "Dana Whitfield", &hash, Some("Skyline Estates"))
+        .await
+        .context("creating the demo user (is the demo already loaded?)")?;
+    let workspace = workspace.context("the demo workspace was not created")?;
+    let ctx = WriteContext::new(workspace.id, Actor::new(ActorKind::User, owner.id), "demo");
+    let mut members = vec![owner.id];
+    for (name, email) in AGENTS {
+        let (agent, _) = db.create_user(email, name, &hash, None).await?;
+        db.add_member(&ctx, email, Role::Member).await?;
+        members.push(agent.id);
+    }
+    let mut generator = Generator {
+        db,
+        ctx,
+        rng: StdRng::seed_from_u64(7),
+        members,
+    };
+    let pipeline = db
+        .list_records(workspace.id, ObjectKind::Pipeline, &Default::default())
+        .await?
+        .items
+        .into_iter()
+        .next()
+        .context("the demo workspace has no pipeline")?;
+    let stages: Vec<(String, String)> = pipeline["stages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap_or_default().to_string(),
+                s["kind"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let today = Utc::now()
+        .date_naive()
+        .and_hms_opt(9, 0, 0)
+        .unwrap_or_default()
+        .and_utc();
+    let rng = &mut generator.rng;
+
+    let property_bodies: Vec<Value> = (0..(deals / 20).max(40))
+        .map(|i| {
+            let (kind, bedrooms, base) = *PROPERTY_KINDS.choose(rng).unwrap_or(&PROPERTY_KINDS[0]);
+            let location = LOCATIONS[i % LOCATIONS.len()];
+            let price = (base * rng.gen_range(0.7..1.5) / 5000.0).round() * 5000.0;
+            json!({
+                "name": format!("{kind} {}, {location}", i + 1), "sku": format!("SKY-{:05}", i + 1),
+                "category": kind, "price": price, "currency": "EUR",
+                "attributes": {"bedrooms": bedrooms + rng.gen_range(0..2), "area_sqm": bedrooms * 45 + rng.gen_range(10..90),
+                               "location": location, "view": VIEWS.choose(rng), "year_built": rng.gen_range(1890..2025)},
+            })
+        })
+        .collect();
+    let account_bodies: Vec<Value> = (0..(deals / 20).max(12))
+        .map(|i| {
+            let (suffix, industry) = FIRM_KINDS[i % FIRM_KINDS.len()];
+            let firm = FIRMS[i % FIRMS.len()];
+            let name = if i < FIRMS.len() * FIRM_KINDS.len() { format!("{firm} {suffix}") } else { format!("{firm} {suffix} {}", i + 1) };
+            json!({"name": name, "domain": format!("{}{}.example", firm.to_lowercase(), i + 1), "industry": industry,
+                "employees": rng.gen_range(3..400), "owner_id": generator.members.choose(rng).map(ToString::to_string),
+                "address": format!("{} {} Street, {}", rng.gen_range(1..200), firm, LOCATIONS[i % LOCATIONS.len()])})
+        })
+        .collect();
+    let properties = generator
+        .create_all(ObjectKind::Product, property_bodies)
+        .await?;
+    let accounts = generator
+        .create_all(ObjectKind::Account, account_bodies)
+        .await?;
+    let rng = &mut generator.rng;
+    let contact_bodies: Vec<Value> = (0..(deals / 5).max(60))
+        .map(|i| {
+            let first = FIRST[i % FIRST.len()];
+            let last = LAST[(i / FIRST.len() + i * 7) % LAST.len()];
+            let account = (i % 5 < 2).then(|| &accounts[i % accounts.len()]);
+            let domain = account.map_or("mail.example", |a| a["domain"].as_str().unwrap_or("mail.example"));
+            let local: String = format!("{first}.{last}{}", i + 1).to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
+            json!({"first_name": first, "last_name": last, "email": format!("{local}@{domain}"),
+                "phone": format!("+44 20 7946 {:04}", i % 10_000),
+                "title": if account.is_some() { "Relocation manager" } else { "Private buyer" },
+                "account_id": account.map(id), "owner_id": generator.members.choose(rng).map(ToString::to_string),
+                "attributes": {"budget_eur": rng.gen_range(8..120) * 100_000, "preferred_area": LOCATIONS.choose(rng)}})
+        })
+        .collect();
+    let contacts = generator
+        .create_all(ObjectKind::Contact, contact_bodies)
+        .await?;
+
+    for start in (0..deals).step_by(BATCH) {
+        let rng = &mut generator.rng;
+        let mut deal_bodies = Vec::with_capacity(BATCH);
+        let mut closed = Vec::with_capacity(BATCH);
+        for i in start..(start + BATCH).min(deals) {
+            let contact = &contacts[i % contacts.len()];
+            let property = &properties[(i * 3) % properties.len()];
+            let roll: f64 = rng.gen();
+            let stage_index = if roll < 0.2 {
+                5
+            } else if roll < 0.42 {
+                6
+            } else {
+                rng.gen_range(0..5)
+            };
+            let (stage_id, stage_kind) = stages.get(stage_index).cloned().unwrap_or_default();
+            let close_date = if stage_kind == "open" {
+                today + Duration::days(rng.gen_range(-10..120))
+            } else {
+                today - Duration::days(rng.gen_range(1..360))
+            };
+            let price = property["price"].as_f64().unwrap_or(1_000_000.0);
+            let mut body = json!({
+                "name": format!("{} {} – {}", contact["first_name"].as_str().unwrap_or_default(),
+                    contact["last_name"].as_str().unwrap_or_default(), property["name"].as_str().unwrap_or_default()),
+                "stage_id": stage_id, "amount": (price * rng.gen_range(0.94..1.02) / 1000.0).round() * 1000.0,
+                "currency": "EUR", "close_date": close_date.format("%Y-%m-%d").to_string(),
+                "account_id": contact["account_id"], "contact_ids": [id(contact)], "product_ids": [id(property)],
+                "owner_id": generator.members.choose(rng).map(ToString::to_string),
+                "attributes": {"financing": if rng.gen_bool(0.6) { "mortgage" } else { "cash" }}});
+            if stage_kind == "lost" {
+                body["lost_reason"] = json!(LOST_REASONS.choose(rng));
+            }
+            deal_bodies.push(body);
+            closed.push(stage_kind != "open");
+        }
+        let created = generator.create_all(ObjectKind::Deal, deal_bodies).await?;
+        let rng = &mut generator.rng;
+        let mut activity_bodies = Vec::new();
+        let mut task_bodies = Vec::new();
+        for (offset, (deal, is_closed)) in created.iter().zip(closed).enumerate() {
+            let i = start + offset;
+            let contact_id = id(&contacts[i % contacts.len()]);
+            let property = properties[(i * 3) % properties.len()]["name"]
+                .as_str()
+                .unwrap_or_default();
+            for visit in 0..rng.gen_range(0..3) {
+                let days_ago = rng.gen_range(1..90) + visit * 7;
+                let kind = ["visit", "call", "email", "meeting"][rng.gen_range(0..4)];
+                let subject = match kind {
+                    "visit" => format!("Site visit: {property}"),
+                    "call" => "Call about budget and timing".to_string(),
+                    "email" => "Sent brochure and floor plans".to_string(),
+                    _ => "Meeting at the office".to_string(),
+                };
+                activity_bodies.push(json!({"kind": kind, "subject": subject,
+                    "occurred_at": format_timestamp(today - Duration::days(days_ago)),
+                    "duration_minutes": if kind == "email" { Value::Null } else { json!(rng.gen_range(10..90)) },
+                    "contact_id": contact_id, "deal_id": id(deal), "owner_id": deal["owner_id"],
+                    "body": if kind == "visit" { "Client liked the light and the terrace; asked about service charges." } else { "" }}));
+            }
+            if !is_closed && rng.gen_bool(0.4) {
+                let due = today + Duration::days(rng.gen_range(-5..14));
+                task_bodies.push(json!({"title": TASKS.choose(rng), "due_at": format_timestamp(due),
+                    "assignee_id": deal["owner_id"], "owner_id": deal["owner_id"], "deal_id": id(deal), "contact_id": contact_id}));
+            }
+        }
+        generator
+            .create_all(ObjectKind::Activity, activity_bodies)
+            .await?;
+        generator.create_all(ObjectKind::Task, task_bodies).await?;
+        if deals >= 100_000 && (start / BATCH) % 50 == 49 {
+            eprintln!("  {} of {deals} deals", start + BATCH);
+        }
+    }
+    Ok(Login {
+        workspace: workspace.id,
+    })
+}

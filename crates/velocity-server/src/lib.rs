@@ -1,0 +1,19 @@
+//! Velocity's HTTP API: an axum application with token and API-key auth, a tenancy extractor
+//! that proves membership and role once, one routes module per resource, the OpenAPI document
+//! and the live event feed. [`Application`] builds it on any port, which is how the binary and
+//! the tests start the same server.
+
+mod app;
+pub mod auth;
+mod config;
+mod error;
+mod extract;
+mod hub;
+mod metrics;
+mod openapi;
+mod routes;
+mod state;
+
+pub use app::{Application, StartupError};
+pub use config::Config;
+pub use error::ApiError;

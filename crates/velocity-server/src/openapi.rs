@@ -1,0 +1,377 @@
+//! The OpenAPI 3.1 document. Record routes are generic over the schema tables of
+//! `velocity-domain`, so their paths and component schemas are generated from those same
+//! tables: a field added to the schema appears here without anyone remembering to document it.
+
+use serde_json::{json, Map, Value};
+use velocity_domain::schema::FieldType;
+use velocity_domain::{Field, ObjectKind};
+
+fn field_schema(field: &Field) -> Value {
+    let uuid = json!({"type": "string", "format": "uuid"});
+    let mut schema = match field.ty {
+        FieldType::Text { max_len } => json!({"type": "string", "maxLength": max_len}),
+        FieldType::Email => json!({"type": "string", "format": "email"}),
+        FieldType::Phone => json!({"type": "string", "description": "As written; digits required"}),
+        FieldType::Domain => {
+            json!({"type": "string", "format": "hostname", "description": "URLs are reduced to their domain"})
+        }
+        FieldType::Integer { min } => json!({"type": "integer", "minimum": min}),
+        FieldType::Decimal { min } => json!({"type": "number", "minimum": min}),
+        FieldType::Probability => json!({"type": "number", "minimum": 0, "maximum": 1}),
+        FieldType::Currency => {
+            json!({"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217"})
+        }
+        FieldType::Date => json!({"type": "string", "format": "date"}),
+        FieldType::Timestamp => json!({"type": "string", "format": "date-time"}),
+        FieldType::Enum(values) => json!({"type": "string", "enum": values}),
+        FieldType::Ref(target) => {
+            json!({"type": "string", "format": "uuid", "description": format!("A {} of this workspace", target.name())})
+        }
+        FieldType::Member => {
+            json!({"type": "string", "format": "uuid", "description": "A member (user id) of this workspace"})
+        }
+        FieldType::Stage => {
+            json!({"type": "string", "format": "uuid", "description": "A stage of the deal's pipeline"})
+        }
+        FieldType::RefList(target) => {
+            json!({"type": "array", "items": uuid, "description": format!("{} ids", target.name())})
+        }
+        FieldType::Stages => {
+            json!({"type": "array", "items": {"$ref": "#/components/schemas/Stage"}, "minItems": 1})
+        }
+    };
+    if !field.required && field.is_column() {
+        schema["type"] = json!([schema["type"], "null"]);
+    }
+    if field.read_only {
+        schema["readOnly"] = json!(true);
+    }
+    schema
+}
+
+fn record_schema(kind: ObjectKind) -> Value {
+    let mut properties = Map::new();
+    properties.insert(
+        "id".into(),
+        json!({"type": "string", "format": "uuid", "readOnly": true}),
+    );
+    for field in kind.fields() {
+        properties.insert(field.name.into(), field_schema(field));
+    }
+    properties.insert("attributes".into(), json!({"type": "object", "description": "Custom fields; in a PATCH, keys are merged and a null value removes a key"}));
+    properties.insert(
+        "version".into(),
+        json!({"type": "integer", "readOnly": true}),
+    );
+    for stamp in ["created_at", "updated_at"] {
+        properties.insert(
+            stamp.into(),
+            json!({"type": "string", "format": "date-time", "readOnly": true}),
+        );
+    }
+    let required: Vec<_> = kind
+        .fields()
+        .iter()
+        .filter(|f| f.required)
+        .map(|f| f.name)
+        .collect();
+    json!({"type": "object", "properties": properties, "required": required})
+}
+
+fn problem(description: &str) -> Value {
+    json!({"description": description, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+}
+
+fn ok(description: &str, schema: Value) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": schema}}})
+}
+
+fn body(schema: Value) -> Value {
+    json!({"required": true, "content": {"application/json": {"schema": schema}}})
+}
+
+fn schema_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn path_param(name: &str) -> Value {
+    json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}})
+}
+
+fn operation(
+    tag: &str,
+    summary: &str,
+    params: &[&str],
+    request: Option<Value>,
+    responses: Value,
+) -> Value {
+    let mut op = json!({
+        "tags": [tag], "summary": summary,
+        "parameters": params.iter().map(|p| path_param(p)).collect::<Vec<_>>(),
+        "responses": responses,
+    });
+    if let Some(request) = request {
+        op["requestBody"] = request;
+    }
+    op
+}
+
+fn standard_errors(responses: &mut Value) {
+    for (status, text) in [
+        ("400", "Malformed JSON"),
+        ("401", "Missing, expired or invalid credentials"),
+        ("403", "The caller's role does not allow this"),
+        ("404", "Not found, or in another workspace"),
+        ("413", "Body over the size limit"),
+        ("422", "Validation failed; `errors` lists each field"),
+    ] {
+        responses[status] = problem(text);
+    }
+}
+
+fn record_paths(paths: &mut Map<String, Value>, kind: ObjectKind) {
+    let base = format!("/api/v1/workspaces/{{workspace_id}}/{}", kind.plural());
+    let name = capitalised(kind.name());
+    let tag = kind.plural();
+    let record = schema_ref(&name);
+    let filters: Vec<_> = kind
+        .fields()
+        .iter()
+        .filter(|f| f.filterable)
+        .map(|f| f.name)
+        .collect();
+    let mut list_params = vec![path_param("workspace_id")];
+    for (param, schema, description) in [
+        (
+            "limit",
+            json!({"type": "integer", "minimum": 1, "maximum": 500, "default": 50}),
+            "Page size".to_string(),
+        ),
+        (
+            "cursor",
+            json!({"type": "string"}),
+            "`next_cursor` of the previous page".to_string(),
+        ),
+        (
+            "sort",
+            json!({"type": "string", "default": "-created_at"}),
+            "A sortable field; prefix `-` for descending".to_string(),
+        ),
+        (
+            "q",
+            json!({"type": "string"}),
+            "Prefix search over names, emails and domains".to_string(),
+        ),
+    ] {
+        list_params.push(
+            json!({"name": param, "in": "query", "schema": schema, "description": description}),
+        );
+    }
+    for filter in &filters {
+        list_params.push(json!({"name": filter, "in": "query", "schema": {"type": "string"}, "description": "Equality filter"}));
+    }
+    let mut list_responses = json!({"200": ok("One page", json!({"type": "object", "properties": {"items": {"type": "array", "items": record}, "next_cursor": {"type": ["string", "null"]}}}))});
+    standard_errors(&mut list_responses);
+    let mut create_responses =
+        json!({"201": ok("Created; the ETag header holds the version", record.clone())});
+    standard_errors(&mut create_responses);
+    paths.insert(base.clone(), json!({
+        "get": {"tags": [tag], "summary": format!("List {}", kind.plural()), "parameters": list_params, "responses": list_responses},
+        "post": operation(tag, &format!("Create a {}", kind.name()), &["workspace_id"], Some(body(record.clone())), create_responses),
+    }));
+    let item = ["workspace_id", "id"];
+    let mut read =
+        json!({"200": ok("The record; the ETag header holds the version", record.clone())});
+    standard_errors(&mut read);
+    let mut patch = read.clone();
+    patch["412"] = problem("If-Match names a stale version; nothing changed");
+    let mut removed = json!({"204": {"description": "Soft-deleted; restore brings it back"}});
+    standard_errors(&mut removed);
+    removed["412"] = problem("If-Match names a stale version");
+    let mut history = json!({"200": ok("Events that touched the record, oldest first", json!({"type": "object", "properties": {"items": {"type": "array", "items": schema_ref("Event")}}}))});
+    standard_errors(&mut history);
+    paths.insert(format!("{base}/{{id}}"), json!({
+        "get": operation(tag, &format!("Read a {}", kind.name()), &item, None, read.clone()),
+        "patch": operation(tag, &format!("Update a {} (partial; send If-Match to guard against lost updates)", kind.name()), &item, Some(body(record.clone())), patch),
+        "delete": operation(tag, &format!("Delete a {}", kind.name()), &item, None, removed),
+    }));
+    paths.insert(format!("{base}/{{id}}/restore"), json!({
+        "post": operation(tag, &format!("Restore a deleted {}", kind.name()), &item, None, read),
+    }));
+    paths.insert(
+        format!("{base}/{{id}}/history"),
+        json!({
+            "get": operation(tag, &format!("History of a {}", kind.name()), &item, None, history),
+        }),
+    );
+}
+
+fn capitalised(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// Paths that are not generic record routes: (path, method, tag, summary, request schema).
+const FIXED: &[(&str, &str, &str, &str, Option<&str>)] = &[
+    ("/api/v1/auth/signup", "post", "auth", "Create a user and their first workspace", Some("Signup")),
+    ("/api/v1/auth/login", "post", "auth", "Log in with email and password", Some("Login")),
+    ("/api/v1/auth/refresh", "post", "auth", "Exchange a refresh token for a new pair (rotating)", Some("RefreshToken")),
+    ("/api/v1/auth/logout", "post", "auth", "Revoke a refresh token and its family", Some("RefreshToken")),
+    ("/api/v1/me", "get", "workspaces", "The caller and their workspaces", None),
+    ("/api/v1/workspaces", "post", "workspaces", "Create a workspace (the caller becomes owner)", Some("Name")),
+    ("/api/v1/workspaces/{workspace_id}/members", "get", "members", "List members", None),
+    ("/api/v1/workspaces/{workspace_id}/members", "post", "members", "Add an existing user by email (admin)", Some("NewMember")),
+    ("/api/v1/workspaces/{workspace_id}/members/{user_id}", "patch", "members", "Change a member's role (admin)", Some("RoleChange")),
+    ("/api/v1/workspaces/{workspace_id}/members/{user_id}", "delete", "members", "Remove a member (admin)", None),
+    ("/api/v1/workspaces/{workspace_id}/api-keys", "get", "api-keys", "List API keys (admin)", None),
+    ("/api/v1/workspaces/{workspace_id}/api-keys", "post", "api-keys", "Create an API key; the key is shown once (admin)", Some("NewApiKey")),
+    ("/api/v1/workspaces/{workspace_id}/api-keys/{key_id}", "delete", "api-keys", "Revoke an API key (admin)", None),
+    ("/api/v1/workspaces/{workspace_id}/events", "get", "events", "Events after `since` (query: since, limit ≤ 1000)", None),
+    ("/api/v1/workspaces/{workspace_id}/events/stream", "get", "events", "WebSocket: replays from `since`, then pushes new events; token in Authorization or `access_token`", None),
+    ("/api/v1/workspaces/{workspace_id}/contacts/{id}/360", "get", "contacts", "Client 360: the contact with account, deals, activities (newest first), tasks and history", None),
+    ("/health", "get", "service", "Liveness and database check", None),
+    ("/metrics", "get", "service", "Prometheus metrics", None),
+];
+
+fn fixed_paths(paths: &mut Map<String, Value>) {
+    for (path, method, tag, summary, request) in FIXED {
+        let params: Vec<&str> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .collect();
+        let mut responses =
+            json!({"200": {"description": "Success", "content": {"application/json": {}}}});
+        standard_errors(&mut responses);
+        if path.ends_with("/login") {
+            responses["429"] = problem("Too many failed logins; see Retry-After");
+        }
+        let op = operation(
+            tag,
+            summary,
+            &params,
+            request.map(|name| body(schema_ref(name))),
+            responses,
+        );
+        let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
+        entry[*method] = op;
+    }
+}
+
+fn component_schemas() -> Map<String, Value> {
+    let mut schemas = Map::new();
+    for kind in ObjectKind::ALL {
+        schemas.insert(capitalised(kind.name()), record_schema(kind));
+    }
+    let string = json!({"type": "string"});
+    let object = |props: Value, required: Value| json!({"type": "object", "properties": props, "required": required});
+    schemas.insert("Problem".into(), object(json!({
+        "type": string, "title": string, "status": {"type": "integer"}, "detail": string, "code": string,
+        "errors": {"type": "array", "items": object(json!({"field": string, "message": string}), json!(["field", "message"]))},
+    }), json!(["type", "title", "status", "detail"])));
+    schemas.insert("Stage".into(), object(json!({
+        "id": {"type": "string", "format": "uuid"}, "name": string,
+        "probability": {"type": "number", "minimum": 0, "maximum": 1},
+        "kind": {"type": "string", "enum": ["open", "won", "lost"]}, "position": {"type": "integer"},
+    }), json!(["name", "probability"])));
+    schemas.insert("Event".into(), object(json!({
+        "seq": {"type": "integer"}, "workspace_id": string, "entity": string, "entity_id": string,
+        "action": {"type": "string", "enum": ["created", "updated", "deleted", "restored"]},
+        "changes": {"type": "object", "description": "field → {old, new}"},
+        "actor": object(json!({"kind": string, "id": {"type": ["string", "null"]}, "name": string}), json!(["kind"])),
+        "source": string, "created_at": {"type": "string", "format": "date-time"},
+    }), json!(["seq", "entity", "entity_id", "action", "changes", "actor", "source", "created_at"])));
+    schemas.insert("Signup".into(), object(json!({"email": string, "password": {"type": "string", "minLength": 8}, "name": string, "workspace_name": string}), json!(["email", "password", "name", "workspace_name"])));
+    schemas.insert(
+        "Login".into(),
+        object(
+            json!({"email": string, "password": string}),
+            json!(["email", "password"]),
+        ),
+    );
+    schemas.insert(
+        "RefreshToken".into(),
+        object(json!({"refresh_token": string}), json!(["refresh_token"])),
+    );
+    schemas.insert(
+        "Name".into(),
+        object(json!({"name": string}), json!(["name"])),
+    );
+    let role = json!({"type": "string", "enum": ["owner", "admin", "member", "viewer"]});
+    schemas.insert(
+        "NewMember".into(),
+        object(
+            json!({"email": string, "role": role}),
+            json!(["email", "role"]),
+        ),
+    );
+    schemas.insert(
+        "RoleChange".into(),
+        object(json!({"role": role}), json!(["role"])),
+    );
+    schemas.insert(
+        "NewApiKey".into(),
+        object(
+            json!({"name": string, "role": role}),
+            json!(["name", "role"]),
+        ),
+    );
+    schemas
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    fixed_paths(&mut paths);
+    for kind in ObjectKind::ALL {
+        record_paths(&mut paths, kind);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Velocity API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The self-hosted sales operating system. All bodies are JSON; errors are application/problem+json.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": component_schemas(),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "An access token from login, or an API key (vk_…)"}},
+        },
+        "security": [{"bearer": []}],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_record_route_and_schema_reference_resolves() {
+        let doc = document();
+        for kind in ObjectKind::ALL {
+            let base = format!("/api/v1/workspaces/{{workspace_id}}/{}", kind.plural());
+            for suffix in ["", "/{id}", "/{id}/restore", "/{id}/history"] {
+                assert!(
+                    doc["paths"].get(format!("{base}{suffix}")).is_some(),
+                    "{base}{suffix}"
+                );
+            }
+        }
+        let text = doc.to_string();
+        let mut pieces = text.split("#/components/schemas/");
+        pieces.next();
+        for reference in pieces {
+            let name: String = reference
+                .chars()
+                .take_while(|c| c.is_alphanumeric())
+                .collect();
+            assert!(
+                doc["components"]["schemas"].get(&name).is_some(),
+                "missing schema {name}"
+            );
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! The route table: service endpoints, auth, and everything nested under one workspace.
+
+mod auth;
+mod events;
+mod records;
+mod service;
+mod workspaces;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, patch, post};
+use axum::Router;
+
+pub fn router(state: AppState, body_limit: usize) -> Router {
+    let workspace = Router::new()
+        .route(
+            "/members",
+            get(workspaces::members).post(workspaces::add_member),
+        )
+        .route(
+            "/members/{user_id}",
+            patch(workspaces::update_member).delete(workspaces::remove_member),
+        )
+        .route(
+            "/api-keys",
+            get(workspaces::api_keys).post(workspaces::create_api_key),
+        )
+        .route("/api-keys/{key_id}", delete(workspaces::revoke_api_key))
+        .route("/events", get(events::list))
+        .route("/events/stream", get(events::stream))
+        .route("/{object}", get(records::list).post(records::create))
+        .route(
+            "/{object}/{id}",
+            get(records::get)
+                .patch(records::update)
+                .delete(records::delete),
+        )
+        .route("/{object}/{id}/history", get(records::history))
+        .route("/{object}/{id}/restore", post(records::restore))
+        .route("/contacts/{id}/360", get(records::contact_360));
+    Router::new()
+        .route("/health", get(service::health))
+        .route("/metrics", get(service::metrics))
+        .route("/api/openapi.json", get(service::openapi))
+        .route("/api/docs", get(service::docs))
+        .route("/api/v1/auth/signup", post(auth::signup))
+        .route("/api/v1/auth/login", post(auth::login))
+        .route("/api/v1/auth/refresh", post(auth::refresh))
+        .route("/api/v1/auth/logout", post(auth::logout))
+        .route("/api/v1/me", get(workspaces::me))
+        .route("/api/v1/workspaces", post(workspaces::create_workspace))
+        .nest("/api/v1/workspaces/{workspace_id}", workspace)
+        .fallback(|| async { ApiError::NotFound("no such endpoint; see /api/docs".into()) })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}

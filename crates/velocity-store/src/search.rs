@@ -1,0 +1,169 @@
+//! The `q` search index: lower-cased terms per record, matched by prefix with a plain range
+//! query (`term >= 'ab' AND term < 'ac'`) that a B-tree serves on both databases.
+
+use crate::bulk::{insert_rows, text};
+use crate::error::StoreError;
+use serde_json::{Map, Value};
+use sqlx::AnyConnection;
+use velocity_domain::schema::Search;
+use velocity_domain::ObjectKind;
+
+const MAX_TERM_LEN: usize = 100;
+
+/// The search terms of a record, from its searchable fields.
+pub(crate) fn terms_of(kind: ObjectKind, record: &Map<String, Value>) -> Vec<String> {
+    let mut terms = Vec::new();
+    for field in kind.fields() {
+        let Some(text) = record.get(field.name).and_then(Value::as_str) else {
+            continue;
+        };
+        let lowered = text.to_lowercase();
+        match field.search {
+            Search::No => {}
+            Search::Words => terms.extend(
+                lowered
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_string),
+            ),
+            Search::Whole => {
+                if let Some((_, domain)) = lowered.split_once('@') {
+                    terms.push(domain.to_string());
+                }
+                terms.push(lowered);
+            }
+        }
+    }
+    for term in &mut terms {
+        if term.len() > MAX_TERM_LEN {
+            let cut = (0..=MAX_TERM_LEN)
+                .rev()
+                .find(|i| term.is_char_boundary(*i))
+                .unwrap_or(0);
+            term.truncate(cut);
+        }
+    }
+    terms.sort_unstable();
+    terms.dedup();
+    terms
+}
+
+/// Indexes new records.
+pub(crate) async fn index(
+    conn: &mut AnyConnection,
+    workspace: &str,
+    kind: ObjectKind,
+    records: &[&Map<String, Value>],
+) -> Result<(), StoreError> {
+    let terms = records.iter().flat_map(|record| {
+        let id = record.get("id").and_then(Value::as_str).unwrap_or_default();
+        terms_of(kind, record)
+            .into_iter()
+            .map(move |term| (id, term))
+    });
+    insert_terms(conn, workspace, kind, terms).await
+}
+
+async fn insert_terms<'a>(
+    conn: &mut AnyConnection,
+    workspace: &str,
+    kind: ObjectKind,
+    terms: impl Iterator<Item = (&'a str, String)>,
+) -> Result<(), StoreError> {
+    let rows: Vec<_> = terms
+        .map(|(id, term)| vec![text(workspace), text(kind.name()), text(term), text(id)])
+        .collect();
+    let columns = ["workspace_id", "object", "term", "record_id"];
+    insert_rows(conn, "search_terms", &columns, &rows).await
+}
+
+/// Brings an updated record's terms up to date: removes the terms it lost (by primary key, so
+/// no second index is needed) and adds the ones it gained.
+pub(crate) async fn reindex(
+    conn: &mut AnyConnection,
+    workspace: &str,
+    kind: ObjectKind,
+    previous: &Map<String, Value>,
+    next: &Map<String, Value>,
+) -> Result<(), StoreError> {
+    let (old, new) = (terms_of(kind, previous), terms_of(kind, next));
+    let id = next.get("id").and_then(Value::as_str).unwrap_or_default();
+    for term in old.iter().filter(|t| !new.contains(t)) {
+        sqlx::query(
+            "DELETE FROM search_terms WHERE workspace_id = $1 AND object = $2 AND term = $3 AND record_id = $4",
+        )
+        .bind(workspace)
+        .bind(kind.name())
+        .bind(term)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let gained = new
+        .into_iter()
+        .filter(|t| !old.contains(t))
+        .map(|term| (id, term));
+    insert_terms(conn, workspace, kind, gained).await
+}
+
+/// Term entries above which a prefix counts as common (see the list query).
+const COMMON_PREFIX: i64 = 1000;
+
+/// Whether at least [`COMMON_PREFIX`] term entries start with `word`; counting stops there, so
+/// the check costs the same for "a" as for "olivia".
+pub(crate) async fn is_common_prefix(
+    conn: &mut AnyConnection,
+    workspace: &str,
+    kind: ObjectKind,
+    word: &str,
+    upper: &str,
+) -> Result<bool, StoreError> {
+    let hits: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM search_terms WHERE workspace_id = $1 AND object = $2 \
+         AND term >= $3 AND term < $4 LIMIT $5) AS hits",
+    )
+    .bind(workspace)
+    .bind(kind.name())
+    .bind(word)
+    .bind(upper)
+    .bind(COMMON_PREFIX)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(hits >= COMMON_PREFIX)
+}
+
+/// The query words of `q`, lower-cased; each must prefix-match a term of the record.
+pub(crate) fn query_words(q: &str) -> Vec<String> {
+    q.split_whitespace()
+        .map(str::to_lowercase)
+        .filter(|w| !w.is_empty())
+        .take(5)
+        .collect()
+}
+
+/// The smallest string greater than every string starting with `prefix`.
+pub(crate) fn prefix_upper_bound(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn contact_terms_cover_names_email_and_its_domain() {
+        let record =
+            json!({"first_name": "Ana María", "last_name": "O'Neil", "email": "ana@acme.com"});
+        let terms = terms_of(ObjectKind::Contact, record.as_object().unwrap());
+        for t in ["ana", "maría", "o", "neil", "ana@acme.com", "acme.com"] {
+            assert!(terms.contains(&t.to_string()), "{t} in {terms:?}");
+        }
+    }
+
+    #[test]
+    fn upper_bound_sorts_after_prefixed_words() {
+        let bound = prefix_upper_bound("ana");
+        assert!("ana@zzz.com" < bound.as_str() && "anb" > bound.as_str());
+    }
+}

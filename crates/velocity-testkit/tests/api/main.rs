@@ -1,0 +1,13 @@
+//! API tests: every one runs against the real server, once on SQLite and once on PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod bad_input;
+mod concurrency;
+mod events;
+mod lists;
+mod records;
+mod service;
+mod tenancy;
+mod workspaces;
