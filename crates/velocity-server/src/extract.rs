@@ -127,17 +127,13 @@ impl FromRequestParts<AppState> for BearerToken {
 }
 
 /// Who a token or key belongs to, if it is (still) valid.
-pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     if token.starts_with(API_KEY_PREFIX) {
         let hash = hash_secret(token);
-        let grant = match state.api_keys.get(&hash) {
-            Some(grant) => grant,
-            None => {
-                let grant = state.db.api_key_by_hash(&hash).await?;
-                state.api_keys.insert(hash, grant);
-                grant
-            }
-        };
+        let grant = state
+            .api_keys
+            .get_or_load(hash.clone(), state.db.api_key_by_hash(&hash))
+            .await?;
         let grant = grant.ok_or_else(|| {
             ApiError::Unauthorized("the API key is not valid or has been revoked".into())
         })?;
@@ -150,8 +146,26 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
     state.keys.verify(token).map(Caller::User)
 }
 
+/// Whether a credential grants access to a workspace at this moment, read from the database
+/// rather than the caches: a long-lived connection must stop as soon as a removal or a
+/// revocation commits, even one made by another node.
+pub async fn grants_now(
+    state: &AppState,
+    token: &str,
+    workspace: WorkspaceId,
+) -> Result<bool, ApiError> {
+    if token.starts_with(API_KEY_PREFIX) {
+        let grant = state.db.api_key_by_hash(&hash_secret(token)).await?;
+        return Ok(grant.is_some_and(|grant| grant.workspace == workspace));
+    }
+    match state.keys.verify(token) {
+        Ok(user) => Ok(state.db.member_role(workspace, user).await?.is_some()),
+        Err(_) => Ok(false),
+    }
+}
+
 /// The caller's role in a workspace; a workspace they are not in is not found.
-pub async fn role_in(
+async fn role_in(
     state: &AppState,
     caller: Caller,
     workspace: WorkspaceId,
@@ -159,14 +173,10 @@ pub async fn role_in(
     let not_found = || ApiError::NotFound("workspace not found".into());
     match caller {
         Caller::User(user) => {
-            let role = match state.roles.get(&(workspace, user)) {
-                Some(role) => role,
-                None => {
-                    let role = state.db.member_role(workspace, user).await?;
-                    state.roles.insert((workspace, user), role);
-                    role
-                }
-            };
+            let role = state
+                .roles
+                .get_or_load((workspace, user), state.db.member_role(workspace, user))
+                .await?;
             role.ok_or_else(not_found)
         }
         Caller::ApiKey {
