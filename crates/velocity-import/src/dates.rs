@@ -40,7 +40,7 @@ fn numeric_day_month(value: &str) -> Option<(u32, u32)> {
     let a: u32 = parts.next()?.parse().ok()?;
     let b: u32 = parts.next()?.parse().ok()?;
     let year = parts.next()?;
-    (year.len() == 4 || year.len() == 2).then_some((a, b))
+    ((year.len() == 4 || year.len() == 2) && a <= 31 && b <= 31).then_some((a, b))
 }
 
 /// A point in time, normalised to UTC. Values without a zone are taken as UTC.
@@ -253,6 +253,10 @@ mod tests {
         assert_eq!(
             DayOrder::detect(["2025-01-02"], DayOrder::DayFirst),
             DayOrder::DayFirst
+        );
+        assert_eq!(
+            DayOrder::detect(["2016-10-20"], DayOrder::MonthFirst),
+            DayOrder::MonthFirst
         );
     }
 

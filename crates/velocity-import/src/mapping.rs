@@ -532,19 +532,84 @@ pub const IMPORTABLE: [ObjectKind; 5] = [
 ];
 
 /// One column's proposed (or chosen) destination.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColumnMapping {
     pub column: String,
-    #[serde(serialize_with = "target_as_text")]
-    pub target: Target,
+    /// A [`Target`] as text: a field name, `attribute:<name>`, `full_name`, `external_id` or
+    /// `ignore`.
+    pub target: String,
     /// 0 to 1: how sure the proposal is (1 for a person's choice).
     pub confidence: f64,
     /// Why, in words.
     pub reason: String,
 }
 
-fn target_as_text<S: serde::Serializer>(target: &Target, out: S) -> Result<S::Ok, S::Error> {
-    out.collect_str(target)
+/// Everything that decides how a file becomes records; proposed at upload, changed by a person.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub columns: Vec<ColumnMapping>,
+    pub mode: ImportMode,
+    /// Keys that identify an existing record, strongest first (see [`default_match_keys`]).
+    pub match_keys: Vec<String>,
+    pub day_order: DayOrder,
+    /// ISO 3166 country for phone numbers written without a country code.
+    pub default_country: String,
+}
+
+impl Plan {
+    /// The columns with parsed targets, or every problem with the plan.
+    pub fn resolve(
+        &self,
+        object: ObjectKind,
+        headers: &[String],
+    ) -> Result<Vec<crate::rows::Column>, Vec<(String, String)>> {
+        let mut errors = Vec::new();
+        let mut columns = Vec::new();
+        for (index, mapping) in self.columns.iter().enumerate() {
+            let Some(position) = headers.iter().position(|h| *h == mapping.column) else {
+                errors.push((
+                    format!("columns[{index}].column"),
+                    format!("the file has no column `{}`", mapping.column),
+                ));
+                continue;
+            };
+            match Target::parse(&mapping.target, object) {
+                Ok(target) => columns.push(crate::rows::Column {
+                    index: position,
+                    name: mapping.column.clone(),
+                    target,
+                }),
+                Err(message) => errors.push((format!("columns[{index}].target"), message)),
+            }
+        }
+        let allowed = default_match_keys(object);
+        for (index, key) in self.match_keys.iter().enumerate() {
+            if !allowed.contains(key) {
+                errors.push((
+                    format!("match_keys[{index}]"),
+                    format!(
+                        "`{key}` is not a match key of {}; use {}",
+                        object.plural(),
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+        }
+        if !crate::phone::is_known_country(&self.default_country) {
+            errors.push((
+                "default_country".into(),
+                format!(
+                    "`{}` is not a country code Velocity knows",
+                    self.default_country
+                ),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(columns)
+        } else {
+            Err(errors)
+        }
+    }
 }
 
 /// What values in a sample look like, per column.
@@ -617,7 +682,7 @@ pub fn propose(
             let confidence = if rank < 3 { 0.95 } else { 0.9 };
             proposals[index] = Some(ColumnMapping {
                 column: header.clone(),
-                target,
+                target: target.to_string(),
                 confidence,
                 reason: format!("the column name `{header}` is a known export name"),
             });
@@ -638,14 +703,14 @@ pub fn propose(
                 taken.push(target.clone());
                 ColumnMapping {
                     column: header.clone(),
-                    target,
+                    target: target.to_string(),
                     confidence: (0.5 + share * 0.35).min(0.85),
                     reason: format!("{:.0}% of the sampled values fit", share * 100.0),
                 }
             }
             None => ColumnMapping {
                 column: header.clone(),
-                target: Target::Attribute(attribute_key(header)),
+                target: Target::Attribute(attribute_key(header)).to_string(),
                 confidence: 0.5,
                 reason: "no field matches; kept as a custom attribute".into(),
             },
@@ -706,7 +771,8 @@ pub fn default_match_keys(object: ObjectKind) -> Vec<String> {
         ObjectKind::Contact => &["external_id", "email", "phone"],
         ObjectKind::Account => &["external_id", "domain", "name"],
         ObjectKind::Product => &["external_id", "sku", "name"],
-        ObjectKind::Deal | ObjectKind::Activity => &["external_id"],
+        ObjectKind::Deal => &["external_id", "name"],
+        ObjectKind::Activity => &["external_id"],
         ObjectKind::Pipeline | ObjectKind::Task => &[],
     };
     keys.iter().map(|k| k.to_string()).collect()
@@ -724,7 +790,7 @@ mod tests {
             .collect();
         propose(object, &headers, &sample)
             .into_iter()
-            .map(|m| m.target.to_string())
+            .map(|m| m.target)
             .collect()
     }
 

@@ -97,7 +97,33 @@ pub fn prepare(
         }
     }
     derive_domain(object, &mut row);
+    name_deal(object, &mut row);
     row
+}
+
+/// Deal exports without a deal name (Maven's, many spreadsheets) still name each deal by its
+/// product and account, or its id in the source system.
+fn name_deal(object: ObjectKind, row: &mut PreparedRow) {
+    if object != ObjectKind::Deal || row.values.contains_key("name") {
+        return;
+    }
+    let text = |field: &str| match row.values.get(field) {
+        Some(Value::String(text)) => Some(text.clone()),
+        Some(Value::Array(items)) => items.first().and_then(Value::as_str).map(String::from),
+        _ => None,
+    };
+    let parts: Vec<String> = [text("product_ids"), text("account_id")]
+        .into_iter()
+        .flatten()
+        .collect();
+    let name = if parts.is_empty() {
+        row.external_id.clone()
+    } else {
+        Some(parts.join(" · "))
+    };
+    if let Some(name) = name {
+        row.values.insert("name".into(), Value::String(name));
+    }
 }
 
 /// Several columns may feed one list (`Contact 1`, `Contact 2`); the rest keep their first value.

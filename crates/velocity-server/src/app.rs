@@ -58,10 +58,12 @@ impl Application {
             hub: Hub::new(),
             metrics: metrics::handle(),
             body_limit: config.body_limit,
+            import_limit: config.import_limit,
             roles: TtlCache::new(AUTH_CACHE_TTL),
             api_keys: TtlCache::new(AUTH_CACHE_TTL),
         });
-        let router = routes::router(state, config.body_limit)
+        routes::resume_imports(&state).await?;
+        let router = routes::router(state, config.body_limit, config.import_limit)
             .layer(axum::middleware::from_fn(metrics::record))
             .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                 let route = request

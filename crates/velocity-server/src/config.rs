@@ -12,6 +12,8 @@ pub struct Config {
     pub database: DbConfig,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    /// Largest accepted import file, in bytes.
+    pub import_limit: usize,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     /// Signing key for access tokens; when absent, one is generated once and kept in the
@@ -29,6 +31,7 @@ impl Config {
             listen,
             database: DbConfig::new(database_url),
             body_limit: 1024 * 1024,
+            import_limit: 512 * 1024 * 1024,
             access_token_ttl: Duration::from_secs(15 * 60),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             token_secret: None,
@@ -49,6 +52,7 @@ impl fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("database", &database)
             .field("body_limit", &self.body_limit)
+            .field("import_limit", &self.import_limit)
             .field("access_token_ttl", &self.access_token_ttl)
             .field("refresh_token_ttl", &self.refresh_token_ttl)
             .field(

@@ -23,6 +23,8 @@ pub struct Shared {
     pub metrics: PrometheusHandle,
     /// Largest accepted request body, in bytes (named in 413 errors).
     pub body_limit: usize,
+    /// Largest accepted import file, in bytes.
+    pub import_limit: usize,
     /// (workspace, user) → role; `None` caches "not a member".
     pub roles: TtlCache<(WorkspaceId, UserId), Option<Role>>,
     /// API key hash → what it grants.

@@ -252,6 +252,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "search terms by record",
         include_str!("../migrations/sqlite/0002_search_terms_by_record.sql"),
     ),
+    (
+        3,
+        "imports",
+        include_str!("../migrations/sqlite/0003_imports.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -263,6 +268,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "search terms by record",
         include_str!("../migrations/postgres/0002_search_terms_by_record.sql"),
+    ),
+    (
+        3,
+        "imports",
+        include_str!("../migrations/postgres/0003_imports.sql"),
     ),
 ];
 

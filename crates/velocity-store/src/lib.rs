@@ -10,6 +10,7 @@ pub mod dialect;
 mod error;
 pub mod events;
 mod group_commit;
+pub mod imports;
 pub mod records;
 mod search;
 pub mod users;

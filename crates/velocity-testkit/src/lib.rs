@@ -10,7 +10,7 @@
 
 mod client;
 
-pub use client::{Session, TestApp};
+pub use client::{read, Session, TestApp};
 
 use sqlx::Connection;
 use std::net::SocketAddr;

@@ -2,6 +2,7 @@
 
 mod auth;
 mod events;
+mod imports;
 mod records;
 mod service;
 mod workspaces;
@@ -9,11 +10,33 @@ mod workspaces;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
 
-pub fn router(state: AppState, body_limit: usize) -> Router {
+/// Picks up imports a crash or restart interrupted (committing or undoing).
+pub async fn resume_imports(state: &AppState) -> Result<(), velocity_store::StoreError> {
+    for (workspace, id, status) in state.db.interrupted_imports().await? {
+        tracing::info!(import = %id, %status, "resuming an interrupted import");
+        imports::spawn_job(state.clone(), workspace, id, status == "undoing");
+    }
+    Ok(())
+}
+
+pub fn router(state: AppState, body_limit: usize, import_limit: usize) -> Router {
     let workspace = Router::new()
+        .route(
+            "/imports",
+            get(imports::list)
+                .post(imports::upload)
+                .layer(DefaultBodyLimit::max(import_limit)),
+        )
+        .route("/imports/{id}", get(imports::get))
+        .route("/imports/{id}/mapping", put(imports::set_mapping))
+        .route("/imports/{id}/preview", post(imports::preview))
+        .route("/imports/{id}/commit", post(imports::commit))
+        .route("/imports/{id}/undo", post(imports::undo))
+        .route("/imports/{id}/rows", get(imports::rows))
+        .route("/imports/{id}/errors.csv", get(imports::errors_csv))
         .route(
             "/members",
             get(workspaces::members).post(workspaces::add_member),

@@ -204,72 +204,31 @@ impl Db {
         if_match: Option<i64>,
     ) -> Result<Written, StoreError> {
         let kind = input.kind;
-        let workspace = ctx.workspace.to_string();
         let mut tx = self.writer().begin().await?;
-        let previous = fetch(
-            &mut tx,
-            &workspace,
-            kind,
-            id,
-            false,
-            self.dialect().lock_for_update,
-        )
-        .await?
-        .ok_or(StoreError::NotFound(kind.name()))?;
-        let version = previous["version"].as_i64().unwrap_or_default();
-        check_version(version, if_match)?;
-        let mut next = merge(&previous, &input);
-        let book = stage_book(&mut tx, &workspace, kind).await?;
-        prepare_one(&book, kind, Some(&previous), &mut next, None)?;
-        rules::check_references(&mut tx, &workspace, kind, &[(Some(&previous), &next)]).await?;
-        let changes = diff(kind, &previous, &next);
-        if changes.is_empty() {
-            return Ok(Written {
-                record: previous,
-                event: None,
-            });
-        }
-        next.insert("version".into(), Value::from(version + 1));
-        next.insert("updated_at".into(), Value::String(now_timestamp()));
-        let changed_columns: Vec<_> = kind
-            .columns()
-            .filter(|f| changes.contains_key(f.name))
-            .collect();
-        let mut statement = format!(
-            "UPDATE {} SET version = $3, updated_at = $4, attributes = $5",
-            kind.plural()
-        );
-        for (i, field) in changed_columns.iter().enumerate() {
-            statement.push_str(&format!(", {} = ${}", field.name, i + 7));
-        }
-        statement.push_str(" WHERE workspace_id = $1 AND id = $2 AND version = $6");
-        let mut query = sqlx::query(&statement)
-            .bind(&workspace)
-            .bind(id)
-            .bind(version + 1)
-            .bind(next["updated_at"].as_str().unwrap_or_default().to_string())
-            .bind(sql::attributes_text(&next)?)
-            .bind(version);
-        for field in &changed_columns {
-            query = sql::bind_json(query, sql::sql_kind(field.ty), &next[field.name]);
-        }
-        if query.execute(&mut *tx).await?.rows_affected() != 1 {
-            return Err(StoreError::VersionMismatch { current: version });
-        }
-        links::save(&mut tx, &workspace, kind, &[(Some(&previous), &next)]).await?;
-        search::reindex(&mut tx, &workspace, kind, &previous, &next).await?;
+        let lock = self.dialect().lock_for_update;
+        let Some(update) = update_without_event(&mut tx, ctx, id, &input, if_match, lock).await?
+        else {
+            let workspace = ctx.workspace.to_string();
+            let unchanged = fetch(&mut tx, &workspace, kind, id, false, "").await?;
+            return unchanged
+                .map(|record| Written {
+                    record,
+                    event: None,
+                })
+                .ok_or(StoreError::NotFound(kind.name()));
+        };
         let event = events::append(
             &mut tx,
             ctx,
             kind.name(),
             id,
             "updated",
-            Value::Object(changes),
+            update.draft.changes,
         )
         .await?;
         tx.commit().await?;
         Ok(Written {
-            record: next,
+            record: update.next,
             event: Some(event),
         })
     }
@@ -384,4 +343,78 @@ fn check_version(current: i64, if_match: Option<i64>) -> Result<(), StoreError> 
         Some(expected) if expected != current => Err(StoreError::VersionMismatch { current }),
         _ => Ok(()),
     }
+}
+
+/// A record changed by [`update_without_event`]: as it was, as it is now, and the event to log.
+pub(crate) struct Update {
+    pub previous: Record,
+    pub next: Record,
+    pub draft: events::Draft,
+}
+
+/// Applies a partial update inside the caller's transaction and returns the event to append
+/// (none when nothing changed), so a caller writing many records can append events last.
+pub(crate) async fn update_without_event(
+    conn: &mut AnyConnection,
+    ctx: &WriteContext,
+    id: &str,
+    input: &RecordInput,
+    if_match: Option<i64>,
+    lock: &str,
+) -> Result<Option<Update>, StoreError> {
+    let kind = input.kind;
+    let workspace = ctx.workspace.to_string();
+    let previous = fetch(conn, &workspace, kind, id, false, lock)
+        .await?
+        .ok_or(StoreError::NotFound(kind.name()))?;
+    let version = previous["version"].as_i64().unwrap_or_default();
+    check_version(version, if_match)?;
+    let mut next = merge(&previous, input);
+    let book = stage_book(conn, &workspace, kind).await?;
+    prepare_one(&book, kind, Some(&previous), &mut next, None)?;
+    rules::check_references(conn, &workspace, kind, &[(Some(&previous), &next)]).await?;
+    let changes = diff(kind, &previous, &next);
+    if changes.is_empty() {
+        return Ok(None);
+    }
+    next.insert("version".into(), Value::from(version + 1));
+    next.insert("updated_at".into(), Value::String(now_timestamp()));
+    let changed_columns: Vec<_> = kind
+        .columns()
+        .filter(|f| changes.contains_key(f.name))
+        .collect();
+    let mut statement = format!(
+        "UPDATE {} SET version = $3, updated_at = $4, attributes = $5",
+        kind.plural()
+    );
+    for (i, field) in changed_columns.iter().enumerate() {
+        statement.push_str(&format!(", {} = ${}", field.name, i + 7));
+    }
+    statement.push_str(" WHERE workspace_id = $1 AND id = $2 AND version = $6");
+    let mut query = sqlx::query(&statement)
+        .bind(&workspace)
+        .bind(id)
+        .bind(version + 1)
+        .bind(next["updated_at"].as_str().unwrap_or_default().to_string())
+        .bind(sql::attributes_text(&next)?)
+        .bind(version);
+    for field in &changed_columns {
+        query = sql::bind_json(query, sql::sql_kind(field.ty), &next[field.name]);
+    }
+    if query.execute(&mut *conn).await?.rows_affected() != 1 {
+        return Err(StoreError::VersionMismatch { current: version });
+    }
+    links::save(conn, &workspace, kind, &[(Some(&previous), &next)]).await?;
+    search::reindex(conn, &workspace, kind, &previous, &next).await?;
+    let draft = events::Draft {
+        entity: kind.name(),
+        entity_id: id.to_string(),
+        action: "updated",
+        changes: Value::Object(changes),
+    };
+    Ok(Some(Update {
+        previous,
+        next,
+        draft,
+    }))
 }

@@ -6,6 +6,7 @@ mod auth;
 mod bad_input;
 mod concurrency;
 mod events;
+mod imports;
 mod lists;
 mod records;
 mod service;

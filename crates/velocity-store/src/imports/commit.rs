@@ -1,0 +1,746 @@
+//! The import engine: each stored row is prepared through the plan, its references resolved,
+//! matched against existing records (and the rows before it), and then created, used to update
+//! a record, skipped or reported as an error. A dry run (preview) decides without writing.
+//!
+//! Rows are applied in batches; a batch's records, its rows' outcomes, the progress counts and
+//! the events all commit in one transaction, so after a crash the rows without an outcome are
+//! exactly the ones still to do: nothing is applied twice and nothing is lost.
+
+use super::lookup::{self, fold, Lookup};
+use super::{add_counts, Import};
+use crate::error::StoreError;
+use crate::events::{self, Actor, ActorKind, Draft, WriteContext};
+use crate::records::{self, append_created_events, insert_records_without_events, Record};
+use crate::Db;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use sqlx::{AnyConnection, Row};
+use std::collections::{HashMap, HashSet};
+use velocity_domain::{parse_record, FieldType, Mode, ObjectKind, RecordInput, WorkspaceId};
+use velocity_import::{prepare, Column, Context, ImportMode, Plan};
+
+const BATCH: i64 = 500;
+
+/// What a row will do (or did).
+enum Decision {
+    Create(RecordInput),
+    Update {
+        id: String,
+        input: RecordInput,
+        merged: bool,
+    },
+    Skip(String),
+    Error(String),
+}
+
+/// A row read back for processing.
+struct PendingRow {
+    row: i64,
+    values: Vec<String>,
+    problem: Option<String>,
+}
+
+/// The dry run's findings.
+#[derive(Debug, Serialize)]
+pub struct Preview {
+    pub counts: Map<String, Value>,
+    /// Rows that match an existing record or an earlier row, with the key that matched.
+    pub duplicates: Vec<Value>,
+    /// Stage names the pipeline lacks; the commit adds them as open stages.
+    pub new_stages: Vec<String>,
+    /// The first rows that would fail, with why.
+    pub errors: Vec<Value>,
+}
+
+/// Everything the decisions need, read once.
+struct Engine {
+    kind: ObjectKind,
+    plan: Plan,
+    columns: Vec<Column>,
+    context: Context,
+    own: Lookup,
+    /// Keys of rows decided as creates but not yet written, with their row number.
+    pending: HashMap<(&'static str, String), i64>,
+    created_here: HashSet<String>,
+    refs: HashMap<ObjectKind, Lookup>,
+    members: HashMap<String, String>,
+    pipeline: Option<String>,
+    stages: Vec<(String, String, String, f64)>,
+}
+
+fn referenced_kind(ty: FieldType) -> Option<ObjectKind> {
+    match ty {
+        FieldType::Ref(kind) | FieldType::RefList(kind) => Some(kind),
+        _ => None,
+    }
+}
+
+impl Engine {
+    async fn load(
+        conn: &mut AnyConnection,
+        workspace: &str,
+        import: &Import,
+    ) -> Result<Engine, StoreError> {
+        let kind = import.object_kind()?;
+        let plan = import.parsed_plan()?;
+        let columns = plan.resolve(kind, &import.headers()).map_err(|errors| {
+            StoreError::Conflict(format!("the import's mapping is not valid: {errors:?}"))
+        })?;
+        let mut refs = HashMap::new();
+        for column in &columns {
+            if let velocity_import::Target::Field(name) = column.target {
+                let referenced = kind.field(name).and_then(|f| referenced_kind(f.ty));
+                if let Some(other) = referenced.filter(|o| !refs.contains_key(o)) {
+                    refs.insert(other, Lookup::load(conn, workspace, other).await?);
+                }
+            }
+        }
+        let pipeline = lookup::default_pipeline(conn, workspace).await?;
+        let stages = match (&pipeline, kind) {
+            (Some(pipeline), ObjectKind::Deal) => lookup::stages(conn, workspace, pipeline).await?,
+            _ => Vec::new(),
+        };
+        Ok(Engine {
+            kind,
+            context: Context {
+                default_country: plan.default_country.clone(),
+                day_order: plan.day_order,
+            },
+            plan,
+            columns,
+            own: Lookup::load(conn, workspace, kind).await?,
+            pending: HashMap::new(),
+            created_here: HashSet::new(),
+            refs,
+            members: lookup::members(conn, workspace).await?,
+            pipeline,
+            stages,
+        })
+    }
+
+    /// The stage a file's stage name means: the same name, or the won / lost stage for names
+    /// such as `Closed Won`.
+    fn stage(&self, text: &str) -> Option<&String> {
+        let folded = fold(text);
+        let by_kind = |kind: &str| self.stages.iter().find(|s| s.2 == kind).map(|s| &s.0);
+        self.stages
+            .iter()
+            .find(|s| fold(&s.1) == folded)
+            .map(|s| &s.0)
+            .or_else(|| folded.contains("won").then(|| by_kind("won")).flatten())
+            .or_else(|| folded.contains("lost").then(|| by_kind("lost")).flatten())
+    }
+
+    /// Replaces reference text by ids; what cannot be resolved is kept as an attribute.
+    fn resolve_references(
+        &self,
+        values: &mut Map<String, Value>,
+        attributes: &mut Map<String, Value>,
+    ) -> Vec<String> {
+        let mut notes = Vec::new();
+        let names: Vec<String> = values.keys().cloned().collect();
+        for name in names {
+            let Some(field) = self.kind.field(&name) else {
+                continue;
+            };
+            let keep = |attributes: &mut Map<String, Value>, text: &Value| {
+                attributes.insert(
+                    name.trim_end_matches("_ids")
+                        .trim_end_matches("_id")
+                        .to_string(),
+                    text.clone(),
+                );
+            };
+            match field.ty {
+                FieldType::Ref(other) => {
+                    let text = values[&name].as_str().unwrap_or_default().to_string();
+                    match self.refs.get(&other).and_then(|l| l.find_any(&text)) {
+                        Some(id) => {
+                            values.insert(name.clone(), json!(id));
+                        }
+                        None => {
+                            notes.push(format!(
+                                "{} `{text}` not found; kept as an attribute",
+                                other.name()
+                            ));
+                            keep(attributes, &values[&name]);
+                            values.remove(&name);
+                        }
+                    }
+                }
+                FieldType::RefList(other) => {
+                    let texts: Vec<String> = values[&name]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(Value::as_str)
+                                .map(String::from)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let (found, missing): (Vec<_>, Vec<_>) = texts
+                        .iter()
+                        .map(|t| (t, self.refs.get(&other).and_then(|l| l.find_any(t))))
+                        .partition(|(_, id)| id.is_some());
+                    if !missing.is_empty() {
+                        let missing: Vec<&String> = missing.into_iter().map(|(t, _)| t).collect();
+                        notes.push(format!(
+                            "{} not found: {missing:?}; kept as an attribute",
+                            other.plural()
+                        ));
+                        keep(attributes, &json!(missing));
+                    }
+                    let mut ids: Vec<&String> =
+                        found.into_iter().filter_map(|(_, id)| id).collect();
+                    ids.dedup();
+                    values.insert(name.clone(), json!(ids));
+                }
+                FieldType::Member => {
+                    let text = values[&name].as_str().unwrap_or_default().to_string();
+                    match self.members.get(&fold(&text)) {
+                        Some(id) => {
+                            values.insert(name.clone(), json!(id));
+                        }
+                        None => {
+                            notes.push(format!("no member `{text}`; kept as an attribute"));
+                            keep(attributes, &values[&name]);
+                            values.remove(&name);
+                        }
+                    }
+                }
+                FieldType::Stage => {
+                    let text = values[&name].as_str().unwrap_or_default().to_string();
+                    match (self.stage(&text), &self.pipeline) {
+                        (Some(stage), Some(pipeline)) => {
+                            values.insert(name.clone(), json!(stage));
+                            values.entry("pipeline_id").or_insert(json!(pipeline));
+                        }
+                        _ => {
+                            notes.push(format!("the pipeline has no stage `{text}`"));
+                            keep(attributes, &values[&name]);
+                            values.remove(&name);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        notes
+    }
+
+    /// The existing record (or earlier row) this row matches, by the plan's keys in order.
+    fn matched(
+        &self,
+        values: &Map<String, Value>,
+        external_id: Option<&str>,
+    ) -> (Option<String>, Option<i64>, Option<(&'static str, String)>) {
+        for key in &self.plan.match_keys {
+            let Some(key) = ["external_id", "email", "phone", "domain", "sku", "name"]
+                .into_iter()
+                .find(|k| k == key)
+            else {
+                continue;
+            };
+            let text = match key {
+                "external_id" => external_id.map(str::to_string),
+                _ => values.get(key).and_then(Value::as_str).map(str::to_string),
+            };
+            let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+                continue;
+            };
+            if let Some(id) = self.own.find(key, &text) {
+                return (Some(id.clone()), None, Some((key, text)));
+            }
+            if let Some(row) = self.pending.get(&(key, fold(&text))) {
+                return (None, Some(*row), Some((key, text)));
+            }
+        }
+        (None, None, None)
+    }
+
+    fn keys_of(
+        &self,
+        values: &Map<String, Value>,
+        external_id: Option<&str>,
+    ) -> Vec<(&'static str, String)> {
+        ["external_id", "email", "phone", "domain", "sku", "name"]
+            .into_iter()
+            .filter(|k| self.plan.match_keys.iter().any(|m| m == k))
+            .filter_map(|key| {
+                let text = match key {
+                    "external_id" => external_id.map(str::to_string),
+                    _ => values.get(key).and_then(Value::as_str).map(str::to_string),
+                };
+                text.filter(|t| !t.trim().is_empty())
+                    .map(|t| (key, fold(&t)))
+            })
+            .collect()
+    }
+
+    /// Decides one row; `Err(row)` when it matches a row of the current batch not yet written.
+    fn decide(
+        &mut self,
+        row: &PendingRow,
+        dry_run: bool,
+    ) -> Result<(Decision, Vec<String>, Option<Value>), i64> {
+        if let Some(problem) = &row.problem {
+            return Ok((Decision::Error(problem.clone()), Vec::new(), None));
+        }
+        let prepared = prepare(self.kind, &self.columns, &row.values, &self.context);
+        if !prepared.errors.is_empty() {
+            let message = prepared
+                .errors
+                .iter()
+                .map(|e| format!("{}: {}", e.column, e.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Ok((Decision::Error(message), Vec::new(), None));
+        }
+        let mut values = prepared.values;
+        let mut attributes = prepared.attributes;
+        let notes = self.resolve_references(&mut values, &mut attributes);
+        let (existing, earlier_row, key) = self.matched(&values, prepared.external_id.as_deref());
+        if let Some(earlier) = earlier_row.filter(|_| !dry_run) {
+            return Err(earlier);
+        }
+        let duplicate = key.as_ref().map(|(key, text)| {
+            json!({"row": row.row, "key": key, "value": text, "record_id": existing, "earlier_row": earlier_row, "confidence": 1.0})
+        });
+        let matched = existing.is_some() || earlier_row.is_some();
+        let mode = self.plan.mode;
+        if matched && mode == ImportMode::CreateOnly {
+            return Ok((
+                Decision::Skip("matches an existing record and the mode is create only".into()),
+                notes,
+                duplicate,
+            ));
+        }
+        if !matched && mode == ImportMode::UpdateOnly {
+            return Ok((
+                Decision::Skip("matches no existing record and the mode is update only".into()),
+                notes,
+                duplicate,
+            ));
+        }
+        let mut body = values.clone();
+        if !attributes.is_empty() {
+            body.insert("attributes".into(), Value::Object(attributes));
+        }
+        let parse_mode = if matched { Mode::Patch } else { Mode::Create };
+        let input = match parse_record(self.kind, &Value::Object(body), parse_mode) {
+            Ok(input) => input,
+            Err(errors) => return Ok((Decision::Error(errors.to_string()), notes, duplicate)),
+        };
+        let decision = match (existing, earlier_row) {
+            (Some(id), _) => Decision::Update {
+                merged: self.created_here.contains(&id),
+                id,
+                input,
+            },
+            // Only in a dry run: the earlier row would have been created by now.
+            (None, Some(_)) => Decision::Update {
+                id: String::new(),
+                input,
+                merged: true,
+            },
+            (None, None) => {
+                for key in self.keys_of(&values, prepared.external_id.as_deref()) {
+                    self.pending.entry(key).or_insert(row.row);
+                }
+                Decision::Create(input)
+            }
+        };
+        Ok((decision, notes, duplicate))
+    }
+
+    fn remember(&mut self, record: &Record) {
+        let id = record["id"].as_str().unwrap_or_default().to_string();
+        let external = record["attributes"][velocity_import::mapping::EXTERNAL_ID_ATTRIBUTE]
+            .as_str()
+            .map(str::to_string);
+        self.own.add(self.kind, &id, |key| match key {
+            "external_id" => external.clone(),
+            _ => record.get(key).and_then(Value::as_str).map(str::to_string),
+        });
+        self.created_here.insert(id);
+    }
+}
+
+async fn pending_rows(
+    conn: &mut AnyConnection,
+    workspace: &str,
+    import: &str,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<PendingRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT row_no, raw, problem FROM import_rows WHERE workspace_id = $1 AND import_id = $2 \
+         AND row_no > $3 AND outcome IS NULL ORDER BY row_no LIMIT $4",
+    )
+    .bind(workspace)
+    .bind(import)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let raw: String = row.try_get("raw")?;
+            Ok(PendingRow {
+                row: row.try_get("row_no")?,
+                values: serde_json::from_str(&raw).map_err(StoreError::corrupt)?,
+                problem: row.try_get("problem")?,
+            })
+        })
+        .collect()
+}
+
+/// A row's outcome, written with the change it made.
+struct Outcome {
+    row: i64,
+    outcome: &'static str,
+    record_id: Option<String>,
+    version: Option<i64>,
+    previous: Option<String>,
+    message: Option<String>,
+}
+
+impl Db {
+    /// Decides every row without writing anything.
+    pub async fn preview_import(
+        &self,
+        workspace: WorkspaceId,
+        id: &str,
+    ) -> Result<Preview, StoreError> {
+        let import = self.import(workspace, id).await?;
+        let ws = workspace.to_string();
+        let mut conn = self.reader().acquire().await?;
+        let mut engine = Engine::load(&mut conn, &ws, &import).await?;
+        let mut counts = Map::new();
+        let mut duplicates = Vec::new();
+        let mut errors = Vec::new();
+        let mut new_stages: Vec<String> = Vec::new();
+        let stage_column = engine
+            .columns
+            .iter()
+            .find(|c| c.target == velocity_import::Target::Field("stage_id"))
+            .map(|c| c.index);
+        let mut after = 0;
+        loop {
+            let rows = pending_rows(&mut conn, &ws, id, after, 2000).await?;
+            let Some(last) = rows.last() else { break };
+            after = last.row;
+            for row in &rows {
+                if let Some(text) = stage_column
+                    .and_then(|i| row.values.get(i))
+                    .map(|t| t.trim())
+                {
+                    if !text.is_empty()
+                        && engine.stage(text).is_none()
+                        && !new_stages.iter().any(|s| fold(s) == fold(text))
+                    {
+                        new_stages.push(text.to_string());
+                    }
+                }
+                let Ok((decision, _, duplicate)) = engine.decide(row, true) else {
+                    continue;
+                };
+                let outcome = match &decision {
+                    Decision::Create(_) => "created",
+                    Decision::Update { merged: true, .. } => "merged",
+                    Decision::Update { .. } => "updated",
+                    Decision::Skip(_) => "skipped",
+                    Decision::Error(message) => {
+                        if errors.len() < 50 {
+                            errors.push(json!({"row": row.row, "message": message}));
+                        }
+                        "errors"
+                    }
+                };
+                let seen = counts.get(outcome).and_then(Value::as_i64).unwrap_or(0);
+                counts.insert(outcome.to_string(), json!(seen + 1));
+                if let Some(duplicate) = duplicate.filter(|_| duplicates.len() < 200) {
+                    duplicates.push(duplicate);
+                }
+            }
+        }
+        Ok(Preview {
+            counts,
+            duplicates,
+            new_stages,
+            errors,
+        })
+    }
+
+    /// Marks an uploaded import as committing; the caller then runs [`Db::run_import`].
+    pub async fn begin_import_commit(
+        &self,
+        workspace: WorkspaceId,
+        id: &str,
+    ) -> Result<(), StoreError> {
+        self.move_import(workspace, id, &["uploaded"], "committing", None)
+            .await
+    }
+
+    /// Applies the rows of a committing import that have no outcome yet, batch by batch, and
+    /// marks it committed (or failed, with the reason).
+    pub async fn run_import(&self, workspace: WorkspaceId, id: &str) -> Result<(), StoreError> {
+        let result = self.apply_rows(workspace, id).await;
+        match &result {
+            Ok(()) => {
+                self.move_import(workspace, id, &["committing"], "committed", None)
+                    .await?
+            }
+            Err(error) => {
+                let message = error.to_string();
+                self.move_import(workspace, id, &["committing"], "failed", Some(&message))
+                    .await?;
+            }
+        }
+        result
+    }
+
+    async fn apply_rows(&self, workspace: WorkspaceId, id: &str) -> Result<(), StoreError> {
+        let import = self.import(workspace, id).await?;
+        let ws = workspace.to_string();
+        let ctx = WriteContext::new(workspace, Actor::new(ActorKind::Import, id), "import");
+        let mut conn = self.reader().acquire().await?;
+        let mut engine = Engine::load(&mut conn, &ws, &import).await?;
+        drop(conn);
+        if engine.kind == ObjectKind::Deal {
+            self.add_missing_stages(&ctx, id, &mut engine).await?;
+        }
+        loop {
+            let mut conn = self.reader().acquire().await?;
+            let rows = pending_rows(&mut conn, &ws, id, 0, BATCH).await?;
+            drop(conn);
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let mut batch = Vec::new();
+            for row in rows {
+                match engine.decide(&row, false) {
+                    Ok(decided) => batch.push((row.row, decided.0, decided.1)),
+                    // A row that matches a create of this batch waits for the next batch.
+                    Err(_) => break,
+                }
+            }
+            engine.pending.clear();
+            self.apply_batch(&ctx, &mut engine, batch).await?;
+        }
+    }
+
+    async fn apply_batch(
+        &self,
+        ctx: &WriteContext,
+        engine: &mut Engine,
+        batch: Vec<(i64, Decision, Vec<String>)>,
+    ) -> Result<(), StoreError> {
+        let ws = ctx.workspace.to_string();
+        let import = ctx.actor.id.clone().unwrap_or_default();
+        let mut tx = self.writer().begin().await?;
+        let mut outcomes = Vec::new();
+        let mut creates: Vec<(i64, RecordInput, Option<String>)> = Vec::new();
+        let mut drafts: Vec<Draft> = Vec::new();
+        for (row, decision, notes) in batch {
+            let note = (!notes.is_empty()).then(|| notes.join("; "));
+            match decision {
+                Decision::Create(input) => creates.push((row, input, note)),
+                Decision::Skip(message) => outcomes.push(Outcome {
+                    row,
+                    outcome: "skipped",
+                    record_id: None,
+                    version: None,
+                    previous: None,
+                    message: Some(message),
+                }),
+                Decision::Error(message) => outcomes.push(Outcome {
+                    row,
+                    outcome: "error",
+                    record_id: None,
+                    version: None,
+                    previous: None,
+                    message: Some(message),
+                }),
+                Decision::Update { id, input, merged } => {
+                    let outcome = if merged { "merged" } else { "updated" };
+                    match records::update_without_event(
+                        &mut tx,
+                        ctx,
+                        &id,
+                        &input,
+                        None,
+                        self.dialect().lock_for_update,
+                    )
+                    .await
+                    {
+                        Ok(Some(update)) => {
+                            outcomes.push(Outcome {
+                                row,
+                                outcome,
+                                record_id: Some(id),
+                                version: update.next["version"].as_i64(),
+                                previous: Some(Value::Object(update.previous).to_string()),
+                                message: note,
+                            });
+                            drafts.push(update.draft);
+                        }
+                        Ok(None) => outcomes.push(Outcome {
+                            row,
+                            outcome: "skipped",
+                            record_id: Some(id),
+                            version: None,
+                            previous: None,
+                            message: Some("the record already holds these values".into()),
+                        }),
+                        Err(StoreError::Invalid(errors)) => outcomes.push(Outcome {
+                            row,
+                            outcome: "error",
+                            record_id: None,
+                            version: None,
+                            previous: None,
+                            message: Some(errors.to_string()),
+                        }),
+                        Err(other) => return Err(other),
+                    }
+                }
+            }
+        }
+        // Validation inside the insert names failing records by position; those rows become
+        // errors and the rest are inserted.
+        let created = loop {
+            let inputs: Vec<RecordInput> =
+                creates.iter().map(|(_, input, _)| input.clone()).collect();
+            match insert_records_without_events(&mut tx, ctx, engine.kind, inputs).await {
+                Ok(records) => break records,
+                Err(StoreError::Invalid(errors)) => {
+                    let failing = failing_positions(&errors, creates.len());
+                    if failing.is_empty() {
+                        return Err(StoreError::Invalid(errors));
+                    }
+                    for position in failing.into_iter().rev() {
+                        let (row, _, _) = creates.remove(position);
+                        let message = errors
+                            .0
+                            .iter()
+                            .filter(|e| e.field.starts_with(&format!("records[{position}]")))
+                            .map(|e| e.message.clone())
+                            .collect::<Vec<_>>()
+                            .join("; ");
+                        outcomes.push(Outcome {
+                            row,
+                            outcome: "error",
+                            record_id: None,
+                            version: None,
+                            previous: None,
+                            message: Some(message),
+                        });
+                    }
+                }
+                Err(other) => return Err(other),
+            }
+        };
+        for ((row, _, note), record) in creates.iter().zip(&created) {
+            outcomes.push(Outcome {
+                row: *row,
+                outcome: "created",
+                record_id: record["id"].as_str().map(str::to_string),
+                version: Some(1),
+                previous: None,
+                message: note.clone(),
+            });
+        }
+        let mut delta = Map::new();
+        for outcome in &outcomes {
+            sqlx::query(
+                "UPDATE import_rows SET outcome = $4, record_id = $5, record_version = $6, previous = $7, message = $8 \
+                 WHERE workspace_id = $1 AND import_id = $2 AND row_no = $3",
+            )
+            .bind(&ws)
+            .bind(&import)
+            .bind(outcome.row)
+            .bind(outcome.outcome)
+            .bind(outcome.record_id.clone())
+            .bind(outcome.version)
+            .bind(outcome.previous.clone())
+            .bind(outcome.message.clone())
+            .execute(&mut *tx)
+            .await?;
+            let key = if outcome.outcome == "error" {
+                "errors"
+            } else {
+                outcome.outcome
+            };
+            for key in [key, "processed"] {
+                let n = delta.get(key).and_then(Value::as_i64).unwrap_or(0);
+                delta.insert(key.to_string(), json!(n + 1));
+            }
+        }
+        add_counts(&mut tx, &ws, &import, &delta).await?;
+        for record in &created {
+            engine.remember(record);
+        }
+        append_created_events(&mut tx, ctx, engine.kind, created).await?;
+        drafts.push(Draft {
+            entity: "import",
+            entity_id: import.clone(),
+            action: "progress",
+            changes: Value::Object(delta),
+        });
+        events::append_many(&mut tx, ctx, drafts).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds the stages a deals file names but the pipeline lacks, as open stages before the
+    /// closed ones, so no row is refused for its stage name.
+    async fn add_missing_stages(
+        &self,
+        ctx: &WriteContext,
+        import: &str,
+        engine: &mut Engine,
+    ) -> Result<(), StoreError> {
+        let Some(pipeline) = engine.pipeline.clone() else {
+            return Ok(());
+        };
+        let preview = self.preview_import(ctx.workspace, import).await?;
+        if preview.new_stages.is_empty() {
+            return Ok(());
+        }
+        let first_closed = engine
+            .stages
+            .iter()
+            .position(|s| s.2 != "open")
+            .unwrap_or(engine.stages.len());
+        let before = engine.stages[..first_closed].last().map_or(0.1, |s| s.3);
+        let mut stages: Vec<Value> = engine.stages.iter().map(|(id, name, kind, p)| json!({"id": id, "name": name, "kind": kind, "probability": p})).collect();
+        let added: Vec<Value> = preview
+            .new_stages
+            .iter()
+            .map(|name| json!({"name": name, "kind": "open", "probability": before}))
+            .collect();
+        stages.splice(first_closed..first_closed, added);
+        let input = parse_record(
+            ObjectKind::Pipeline,
+            &json!({"stages": stages}),
+            Mode::Patch,
+        )?;
+        self.update_record(ctx, &pipeline, input, None).await?;
+        let mut conn = self.reader().acquire().await?;
+        engine.stages = lookup::stages(&mut conn, &ctx.workspace.to_string(), &pipeline).await?;
+        Ok(())
+    }
+}
+
+fn failing_positions(errors: &velocity_domain::ValidationErrors, count: usize) -> Vec<usize> {
+    let mut positions: Vec<usize> = (0..count)
+        .filter(|i| {
+            errors
+                .0
+                .iter()
+                .any(|e| e.field.starts_with(&format!("records[{i}]")))
+        })
+        .collect();
+    positions.dedup();
+    positions
+}

@@ -1,0 +1,321 @@
+//! Imports end to end: upload → detected layout and mapping → mapping override → preview →
+//! commit → per-row report and error file → undo; bad files; other workspaces.
+
+use serde_json::{json, Value};
+use std::time::Duration;
+use velocity_testkit::{both_databases, Session, TestApp};
+
+both_databases!(
+    a_contacts_file_goes_from_upload_to_undo,
+    deals_link_to_accounts_and_get_missing_stages,
+    bad_files_get_clear_errors,
+    another_workspace_cannot_reach_an_import,
+);
+
+/// Uploads `bytes` as a multipart form, returning status and body.
+async fn upload(session: &Session, object: &str, name: &str, bytes: &[u8]) -> (u16, Value) {
+    let boundary = "velocity-test-boundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"object\"\r\n\r\n{object}\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let response = session
+        .app
+        .request(
+            reqwest::Method::POST,
+            &session.ws("/imports"),
+            Some(&session.token),
+        )
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("the server answers");
+    velocity_testkit::read(response).await
+}
+
+async fn wait_for(session: &Session, id: &str, status: &str) -> Value {
+    for _ in 0..200 {
+        let (_, import) = session.get(&session.ws(&format!("/imports/{id}"))).await;
+        if import["status"] == status {
+            return import;
+        }
+        assert_ne!(import["status"], "failed", "{import}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the import never became {status}");
+}
+
+const CONTACTS: &str = "First Name;Last Name;Email Address;Phone Number;Birthday;Region\n\
+Ana;López;ANA@example.com;(415) 555-0100;15/04/1990;West\n\
+Bo;Chen;bo@example.com;+44 20 7946 0958;31/12/1985;East\n\
+Ana;Lopez;ana@example.com;;;West\n\
+Cy;Bad;not-an-email;;;North\n";
+
+async fn a_contacts_file_goes_from_upload_to_undo(app: TestApp) {
+    let session = app.signup("importer@example.com", "Imports").await;
+    let existing = session
+        .create(
+            "contacts",
+            json!({"first_name": "Bo", "email": "bo@example.com"}),
+        )
+        .await;
+    let (status, import) = upload(&session, "contacts", "contacts.csv", CONTACTS.as_bytes()).await;
+    assert_eq!(status, 201, "{import}");
+    let id = import["id"].as_str().unwrap().to_string();
+    assert_eq!(import["encoding"], "utf-8");
+    assert_eq!(import["layout"]["delimiter"], ";");
+    assert_eq!(import["row_count"], 4);
+    assert_eq!(import["sample"][0][0], "Ana");
+    assert_eq!(import["checksum"].as_str().unwrap().len(), 64);
+    let targets: Vec<&str> = import["plan"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "attribute:birthday",
+            "attribute:region"
+        ]
+    );
+    assert_eq!(import["plan"]["day_order"], "day_first");
+
+    let path = session.ws(&format!("/imports/{id}"));
+    let bad = session
+        .app
+        .send(
+            reqwest::Method::PUT,
+            &format!("{path}/mapping"),
+            Some(&session.token),
+            Some(json!({"columns": [{"column": "Region", "target": "regoin"}]})),
+        )
+        .await;
+    assert_eq!(bad.0, 422, "{}", bad.1);
+    let (status, _) = session
+        .app
+        .send(
+            reqwest::Method::PUT,
+            &format!("{path}/mapping"),
+            Some(&session.token),
+            Some(json!({"columns": [{"column": "Birthday", "target": "ignore"}]})),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let (status, preview) = session.post(&format!("{path}/preview"), json!({})).await;
+    assert_eq!(status, 200, "{preview}");
+    assert_eq!(
+        preview["counts"],
+        json!({"created": 1, "updated": 1, "merged": 1, "errors": 1})
+    );
+    let (_, contacts) = session.get(&session.ws("/contacts")).await;
+    assert_eq!(
+        contacts["items"].as_array().unwrap().len(),
+        1,
+        "a preview writes nothing"
+    );
+
+    let (status, _) = session.post(&format!("{path}/commit"), json!({})).await;
+    assert_eq!(status, 202);
+    let done = wait_for(&session, &id, "committed").await;
+    assert_eq!(done["counts"]["created"], 1);
+    assert_eq!(done["counts"]["merged"], 1);
+    assert_eq!(done["counts"]["updated"], 1);
+    assert_eq!(done["counts"]["errors"], 1);
+    let (status, again) = session.post(&format!("{path}/commit"), json!({})).await;
+    assert_eq!(status, 409, "{again}");
+
+    let (_, bo) = session
+        .get(&session.ws(&format!("/contacts/{}", existing["id"].as_str().unwrap())))
+        .await;
+    assert_eq!(bo["phone"], "+442079460958");
+    assert_eq!(bo["last_name"], "Chen");
+    assert_eq!(bo["attributes"]["region"], "East");
+    let (_, errors) = session.get(&format!("{path}/rows?outcome=error")).await;
+    assert_eq!(errors["items"][0]["row"], 4);
+    assert!(errors["items"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Email Address"));
+    let csv = session
+        .app
+        .request(
+            reqwest::Method::GET,
+            &format!("{path}/errors.csv"),
+            Some(&session.token),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.starts_with("First Name,Last Name,Email Address,Phone Number,Birthday,Region,error\n"),
+        "{csv}"
+    );
+    assert!(csv.contains("Cy,Bad,not-an-email"));
+
+    let (_, history) = session
+        .get(&session.ws(&format!(
+            "/contacts/{}/history",
+            existing["id"].as_str().unwrap()
+        )))
+        .await;
+    let last = history["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["actor"]["kind"], "import", "{history}");
+
+    let (status, _) = session.post(&format!("{path}/undo"), json!({})).await;
+    assert_eq!(status, 202);
+    let undone = wait_for(&session, &id, "undone").await;
+    assert_eq!(undone["counts"]["undone"], 3, "{undone}");
+    let (_, contacts) = session.get(&session.ws("/contacts")).await;
+    let items = contacts["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["phone"], Value::Null);
+    assert_eq!(items[0]["attributes"], json!({}));
+}
+
+async fn deals_link_to_accounts_and_get_missing_stages(app: TestApp) {
+    let session = app.signup("deals-import@example.com", "Deals").await;
+    let (status, accounts) = upload(
+        &session,
+        "accounts",
+        "accounts.csv",
+        b"account,sector,revenue\nCancity,retail,718.62\nIsdom,medical,3178.24\n",
+    )
+    .await;
+    assert_eq!(status, 201, "{accounts}");
+    let id = accounts["id"].as_str().unwrap();
+    session
+        .post(&session.ws(&format!("/imports/{id}/commit")), json!({}))
+        .await;
+    wait_for(&session, id, "committed").await;
+    let file = "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value\n\
+1C1I7A6R,Moses Frase,GTX Plus Basic,Cancity,Won,2016-10-20,2017-03-01,1054\n\
+Z063OYW0,Darcel Schlecht,GTXPro,Isdom,Engaging,2016-10-25,,\n\
+EC4QE1BX,Darcel Schlecht,MG Special,Nowhere Ltd,Lost,2016-10-25,2017-03-07,0\n";
+    let (status, deals) = upload(&session, "deals", "sales_pipeline.csv", file.as_bytes()).await;
+    assert_eq!(status, 201, "{deals}");
+    let id = deals["id"].as_str().unwrap();
+    let (_, preview) = session
+        .post(&session.ws(&format!("/imports/{id}/preview")), json!({}))
+        .await;
+    assert_eq!(preview["new_stages"], json!(["Engaging"]), "{preview}");
+    session
+        .post(&session.ws(&format!("/imports/{id}/commit")), json!({}))
+        .await;
+    let done = wait_for(&session, id, "committed").await;
+    assert_eq!(done["counts"]["created"], 3, "{done}");
+    let (_, list) = session.get(&session.ws("/deals?sort=name")).await;
+    let deals = list["items"].as_array().unwrap();
+    let won = deals
+        .iter()
+        .find(|d| d["attributes"]["external_id"] == "1C1I7A6R")
+        .unwrap();
+    assert_eq!(won["status"], "won");
+    assert_eq!(won["amount"], 1054.0);
+    assert!(won["account_id"].is_string());
+    assert_eq!(won["attributes"]["owner"], "Moses Frase");
+    let orphan = deals
+        .iter()
+        .find(|d| d["attributes"]["external_id"] == "EC4QE1BX")
+        .unwrap();
+    assert_eq!(orphan["status"], "lost");
+    assert_eq!(orphan["attributes"]["account"], "Nowhere Ltd");
+    let engaging = deals
+        .iter()
+        .find(|d| d["attributes"]["external_id"] == "Z063OYW0")
+        .unwrap();
+    assert_eq!(engaging["status"], "open");
+}
+
+async fn bad_files_get_clear_errors(app: TestApp) {
+    let session = app.signup("bad-files@example.com", "Bad").await;
+    let cases: [(&[u8], &str); 4] = [
+        (b"", "empty"),
+        (b"name,email\n", "no data rows"),
+        (b"\x00\x01\x02\x89PNG\x00\x00garbage", "not text"),
+        (&[0xFE, 0xFF, 0x22, 0, 0, 0, 0x61, 0, 0, 0], "UTF-32"),
+    ];
+    for (bytes, expected) in cases {
+        let (status, body) = upload(&session, "contacts", "bad.csv", bytes).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.to_string().contains(expected), "{expected}: {body}");
+    }
+    let (status, body) = upload(&session, "pipelines", "x.csv", b"name\nx\n").await;
+    assert_eq!(status, 422, "{body}");
+    let (_, list) = session.get(&session.ws("/imports")).await;
+    assert_eq!(
+        list["items"],
+        json!([]),
+        "failed uploads leave nothing behind"
+    );
+    let latin1 = b"name,city\nJos\xe9,M\xfcnchen\n";
+    let (status, import) = upload(&session, "contacts", "latin1.csv", latin1).await;
+    assert_eq!(status, 201, "{import}");
+    assert_eq!(import["encoding"], "windows-1252");
+    assert_eq!(import["sample"][0], json!(["José", "München"]));
+}
+
+async fn another_workspace_cannot_reach_an_import(app: TestApp) {
+    let owner = app.signup("import-owner@example.com", "Mine").await;
+    let stranger = app.signup("import-stranger@example.com", "Theirs").await;
+    let (_, import) = upload(&owner, "contacts", "c.csv", b"email\na@x.com\n").await;
+    let id = import["id"].as_str().unwrap();
+    let theirs = |suffix: &str| {
+        format!(
+            "/api/v1/workspaces/{}/imports/{id}{suffix}",
+            stranger.workspace_id
+        )
+    };
+    for (status, _) in [
+        stranger.get(&theirs("")).await,
+        stranger.get(&theirs("/rows")).await,
+        stranger.get(&theirs("/errors.csv")).await,
+        stranger.post(&theirs("/preview"), json!({})).await,
+        stranger.post(&theirs("/commit"), json!({})).await,
+        stranger.post(&theirs("/undo"), json!({})).await,
+        stranger
+            .app
+            .send(
+                reqwest::Method::PUT,
+                &theirs("/mapping"),
+                Some(&stranger.token),
+                Some(json!({"mode": "create_only"})),
+            )
+            .await,
+    ] {
+        assert_eq!(status, 404);
+    }
+    let (status, _) = stranger
+        .get(&format!(
+            "/api/v1/workspaces/{}/imports/{id}",
+            owner.workspace_id
+        ))
+        .await;
+    assert_eq!(status, 404);
+    let (_, mine) = owner.get(&owner.ws(&format!("/imports/{id}"))).await;
+    assert_eq!(
+        mine["status"], "uploaded",
+        "nothing was committed by the stranger"
+    );
+}
