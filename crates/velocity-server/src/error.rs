@@ -75,6 +75,11 @@ impl ApiError {
         }
     }
 
+    /// A failure that is the server's, not the request's (logged, never shown in detail).
+    pub fn internal(error: impl std::fmt::Display) -> ApiError {
+        ApiError::Internal(error.to_string())
+    }
+
     pub fn validation(field: &str, message: impl Into<String>) -> ApiError {
         ApiError::Validation(ValidationErrors::single(field, message))
     }

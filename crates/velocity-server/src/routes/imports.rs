@@ -17,7 +17,7 @@ use uuid::Uuid;
 use velocity_domain::{ObjectKind, ValidationErrors, WorkspaceId};
 use velocity_import::mapping::{default_match_keys, propose, IMPORTABLE};
 use velocity_import::{sniff, ColumnMapping, DayOrder, EncodingProbe, ImportMode, Plan, Rows};
-use velocity_store::imports::{NewImport, StagedRow};
+use velocity_store::imports::{Import, NewImport, Preview, StagedRow};
 
 const CHUNK: usize = 1024 * 1024;
 const ROW_BATCH: usize = 2_000;
@@ -51,15 +51,13 @@ async fn spool(
         checksum: String::new(),
         probe: EncodingProbe::default(),
     };
-    let mut out =
-        std::fs::File::create(&spooled.path).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut out = std::fs::File::create(&spooled.path).map_err(ApiError::internal)?;
     let mut hash = Sha256::new();
     while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, limit))? {
         spooled.size += chunk.len() as u64;
         hash.update(&chunk);
         spooled.probe.feed(&chunk);
-        out.write_all(&chunk)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        out.write_all(&chunk).map_err(ApiError::internal)?;
     }
     spooled.checksum = hex(&hash.finalize());
     Ok(spooled)
@@ -189,15 +187,14 @@ async fn store_file(
     encoding: velocity_import::TextEncoding,
     layout: &velocity_import::Layout,
 ) -> Result<(), ApiError> {
-    let mut raw =
-        std::fs::File::open(&spooled.path).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut raw = std::fs::File::open(&spooled.path).map_err(ApiError::internal)?;
     let mut seq = 0;
     loop {
         let mut chunk = Vec::with_capacity(CHUNK);
         (&mut raw)
             .take(CHUNK as u64)
             .read_to_end(&mut chunk)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            .map_err(ApiError::internal)?;
         if chunk.is_empty() {
             break;
         }
@@ -243,9 +240,7 @@ async fn store_file(
         rows += batch.len() as i64;
         state.db.add_import_rows(workspace, id, &batch).await?;
     }
-    reader
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    reader.await.map_err(ApiError::internal)?;
     state
         .db
         .finish_upload(workspace, id, &spooled.checksum, spooled.size as i64, rows)
@@ -263,7 +258,7 @@ async fn describe(
         .db
         .import_rows(workspace, &import.id, None, 0, 10)
         .await?;
-    let mut value = serde_json::to_value(&import).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut value = serde_json::to_value(&import).map_err(ApiError::internal)?;
     value["sample"] = json!(sample.into_iter().map(|r| r.values).collect::<Vec<_>>());
     Ok(value)
 }
@@ -355,23 +350,27 @@ pub async fn preview(
     State(state): State<AppState>,
     access: Access,
     Path((_, id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Preview>, ApiError> {
     let preview = state
         .db
         .preview_import(access.workspace, &import_id(&id)?)
         .await?;
-    Ok(Json(
-        serde_json::to_value(preview).map_err(|e| ApiError::Internal(e.to_string()))?,
-    ))
+    Ok(Json(preview))
+}
+
+/// A job an import runs in the background.
+#[derive(Clone, Copy)]
+pub enum Job {
+    Commit,
+    Undo,
 }
 
 /// Runs a commit or an undo in the background, telling the feed when it ends.
-pub fn spawn_job(state: AppState, workspace: WorkspaceId, id: String, undo: bool) {
+pub fn spawn_job(state: AppState, workspace: WorkspaceId, id: String, job: Job) {
     tokio::spawn(async move {
-        let result = if undo {
-            state.db.run_undo(workspace, &id).await
-        } else {
-            state.db.run_import(workspace, &id).await
+        let result = match job {
+            Job::Commit => state.db.run_import(workspace, &id).await,
+            Job::Undo => state.db.run_undo(workspace, &id).await,
         };
         if let Err(error) = result {
             tracing::warn!(%error, import = %id, "import job failed");
@@ -380,36 +379,38 @@ pub fn spawn_job(state: AppState, workspace: WorkspaceId, id: String, undo: bool
     });
 }
 
+/// Moves the import into the job's status (a conflict if it cannot start) and starts it.
+async fn start(
+    state: AppState,
+    access: Access,
+    id: &str,
+    job: Job,
+) -> Result<(StatusCode, Json<Import>), ApiError> {
+    access.require_write()?;
+    let id = import_id(id)?;
+    match job {
+        Job::Commit => state.db.begin_import_commit(access.workspace, &id).await?,
+        Job::Undo => state.db.begin_import_undo(access.workspace, &id).await?,
+    }
+    spawn_job(state.clone(), access.workspace, id.clone(), job);
+    let import = state.db.import(access.workspace, &id).await?;
+    Ok((StatusCode::ACCEPTED, Json(import)))
+}
+
 pub async fn commit(
     State(state): State<AppState>,
     access: Access,
     Path((_, id)): Path<(String, String)>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    access.require_write()?;
-    let id = import_id(&id)?;
-    state.db.begin_import_commit(access.workspace, &id).await?;
-    spawn_job(state.clone(), access.workspace, id.clone(), false);
-    let import = state.db.import(access.workspace, &id).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(serde_json::to_value(import).map_err(|e| ApiError::Internal(e.to_string()))?),
-    ))
+) -> Result<(StatusCode, Json<Import>), ApiError> {
+    start(state, access, &id, Job::Commit).await
 }
 
 pub async fn undo(
     State(state): State<AppState>,
     access: Access,
     Path((_, id)): Path<(String, String)>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    access.require_write()?;
-    let id = import_id(&id)?;
-    state.db.begin_import_undo(access.workspace, &id).await?;
-    spawn_job(state.clone(), access.workspace, id.clone(), true);
-    let import = state.db.import(access.workspace, &id).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(serde_json::to_value(import).map_err(|e| ApiError::Internal(e.to_string()))?),
-    ))
+) -> Result<(StatusCode, Json<Import>), ApiError> {
+    start(state, access, &id, Job::Undo).await
 }
 
 #[derive(Deserialize)]
@@ -469,8 +470,7 @@ pub async fn errors_csv(
     let mut out = csv::Writer::from_writer(Vec::new());
     let mut header = import.headers();
     header.push("error".into());
-    out.write_record(&header)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    out.write_record(&header).map_err(ApiError::internal)?;
     let mut after = 0;
     loop {
         let rows = state
@@ -485,13 +485,10 @@ pub async fn errors_csv(
                 values.resize(header.len() - 1, String::new());
             }
             values.push(row.message.unwrap_or_default());
-            out.write_record(&values)
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            out.write_record(&values).map_err(ApiError::internal)?;
         }
     }
-    let body = out
-        .into_inner()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let body = out.into_inner().map_err(ApiError::internal)?;
     let name = format!(
         "attachment; filename=\"errors-{}.csv\"",
         import

@@ -17,7 +17,12 @@ use axum::Router;
 pub async fn resume_imports(state: &AppState) -> Result<(), velocity_store::StoreError> {
     for (workspace, id, status) in state.db.interrupted_imports().await? {
         tracing::info!(import = %id, %status, "resuming an interrupted import");
-        imports::spawn_job(state.clone(), workspace, id, status == "undoing");
+        let job = if status == "undoing" {
+            imports::Job::Undo
+        } else {
+            imports::Job::Commit
+        };
+        imports::spawn_job(state.clone(), workspace, id, job);
     }
     Ok(())
 }

@@ -20,6 +20,7 @@ use velocity_domain::{parse_record, FieldType, Mode, ObjectKind, RecordInput, Wo
 use velocity_import::{prepare, Column, Context, ImportMode, Plan};
 
 const BATCH: i64 = 500;
+const MATCH_KEYS: [&str; 6] = ["external_id", "email", "phone", "domain", "sku", "name"];
 
 /// What a row will do (or did).
 enum Decision {
@@ -131,6 +132,26 @@ impl Engine {
             .or_else(|| folded.contains("lost").then(|| by_kind("lost")).flatten())
     }
 
+    /// Adds the row's stage name to `missing` if the pipeline lacks it (and it is not there yet).
+    fn note_missing_stage(&self, row: &PendingRow, missing: &mut Vec<String>) {
+        let column = self
+            .columns
+            .iter()
+            .find(|c| c.target == velocity_import::Target::Field("stage_id"));
+        let Some(text) = column
+            .and_then(|c| row.values.get(c.index))
+            .map(|t| t.trim())
+        else {
+            return;
+        };
+        if !text.is_empty()
+            && self.stage(text).is_none()
+            && !missing.iter().any(|s| fold(s) == fold(text))
+        {
+            missing.push(text.to_string());
+        }
+    }
+
     /// Replaces reference text by ids; what cannot be resolved is kept as an attribute.
     fn resolve_references(
         &self,
@@ -231,48 +252,36 @@ impl Engine {
     /// The existing record (or earlier row) this row matches, by the plan's keys in order.
     fn matched(
         &self,
-        values: &Map<String, Value>,
-        external_id: Option<&str>,
+        keys: &[(&'static str, String)],
     ) -> (Option<String>, Option<i64>, Option<(&'static str, String)>) {
-        for key in &self.plan.match_keys {
-            let Some(key) = ["external_id", "email", "phone", "domain", "sku", "name"]
-                .into_iter()
-                .find(|k| k == key)
-            else {
-                continue;
-            };
-            let text = match key {
-                "external_id" => external_id.map(str::to_string),
-                _ => values.get(key).and_then(Value::as_str).map(str::to_string),
-            };
-            let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
-                continue;
-            };
-            if let Some(id) = self.own.find(key, &text) {
-                return (Some(id.clone()), None, Some((key, text)));
+        for (key, text) in keys {
+            if let Some(id) = self.own.find(key, text) {
+                return (Some(id.clone()), None, Some((key, text.clone())));
             }
-            if let Some(row) = self.pending.get(&(key, fold(&text))) {
-                return (None, Some(*row), Some((key, text)));
+            if let Some(row) = self.pending.get(&(*key, fold(text))) {
+                return (None, Some(*row), Some((key, text.clone())));
             }
         }
         (None, None, None)
     }
 
+    /// The row's values for the plan's match keys, in the plan's order.
     fn keys_of(
         &self,
         values: &Map<String, Value>,
         external_id: Option<&str>,
     ) -> Vec<(&'static str, String)> {
-        ["external_id", "email", "phone", "domain", "sku", "name"]
-            .into_iter()
-            .filter(|k| self.plan.match_keys.iter().any(|m| m == k))
-            .filter_map(|key| {
+        self.plan
+            .match_keys
+            .iter()
+            .filter_map(|wanted| {
+                let key = MATCH_KEYS.into_iter().find(|k| k == wanted)?;
                 let text = match key {
-                    "external_id" => external_id.map(str::to_string),
-                    _ => values.get(key).and_then(Value::as_str).map(str::to_string),
+                    "external_id" => external_id,
+                    _ => values.get(key).and_then(Value::as_str),
                 };
                 text.filter(|t| !t.trim().is_empty())
-                    .map(|t| (key, fold(&t)))
+                    .map(|t| (key, t.to_string()))
             })
             .collect()
     }
@@ -299,7 +308,8 @@ impl Engine {
         let mut values = prepared.values;
         let mut attributes = prepared.attributes;
         let notes = self.resolve_references(&mut values, &mut attributes);
-        let (existing, earlier_row, key) = self.matched(&values, prepared.external_id.as_deref());
+        let keys = self.keys_of(&values, prepared.external_id.as_deref());
+        let (existing, earlier_row, key) = self.matched(&keys);
         if let Some(earlier) = earlier_row.filter(|_| !dry_run) {
             return Err(earlier);
         }
@@ -344,8 +354,8 @@ impl Engine {
                 merged: true,
             },
             (None, None) => {
-                for key in self.keys_of(&values, prepared.external_id.as_deref()) {
-                    self.pending.entry(key).or_insert(row.row);
+                for (key, text) in keys {
+                    self.pending.entry((key, fold(&text))).or_insert(row.row);
                 }
                 Decision::Create(input)
             }
@@ -405,6 +415,20 @@ struct Outcome {
     message: Option<String>,
 }
 
+impl Outcome {
+    /// An outcome that changed no record (skipped, error).
+    fn without_change(row: i64, outcome: &'static str, message: String) -> Outcome {
+        Outcome {
+            row,
+            outcome,
+            record_id: None,
+            version: None,
+            previous: None,
+            message: Some(message),
+        }
+    }
+}
+
 impl Db {
     /// Decides every row without writing anything.
     pub async fn preview_import(
@@ -420,28 +444,13 @@ impl Db {
         let mut duplicates = Vec::new();
         let mut errors = Vec::new();
         let mut new_stages: Vec<String> = Vec::new();
-        let stage_column = engine
-            .columns
-            .iter()
-            .find(|c| c.target == velocity_import::Target::Field("stage_id"))
-            .map(|c| c.index);
         let mut after = 0;
         loop {
             let rows = pending_rows(&mut conn, &ws, id, after, 2000).await?;
             let Some(last) = rows.last() else { break };
             after = last.row;
             for row in &rows {
-                if let Some(text) = stage_column
-                    .and_then(|i| row.values.get(i))
-                    .map(|t| t.trim())
-                {
-                    if !text.is_empty()
-                        && engine.stage(text).is_none()
-                        && !new_stages.iter().any(|s| fold(s) == fold(text))
-                    {
-                        new_stages.push(text.to_string());
-                    }
-                }
+                engine.note_missing_stage(row, &mut new_stages);
                 let Ok((decision, _, duplicate)) = engine.decide(row, true) else {
                     continue;
                 };
@@ -546,22 +555,12 @@ impl Db {
             let note = (!notes.is_empty()).then(|| notes.join("; "));
             match decision {
                 Decision::Create(input) => creates.push((row, input, note)),
-                Decision::Skip(message) => outcomes.push(Outcome {
-                    row,
-                    outcome: "skipped",
-                    record_id: None,
-                    version: None,
-                    previous: None,
-                    message: Some(message),
-                }),
-                Decision::Error(message) => outcomes.push(Outcome {
-                    row,
-                    outcome: "error",
-                    record_id: None,
-                    version: None,
-                    previous: None,
-                    message: Some(message),
-                }),
+                Decision::Skip(message) => {
+                    outcomes.push(Outcome::without_change(row, "skipped", message))
+                }
+                Decision::Error(message) => {
+                    outcomes.push(Outcome::without_change(row, "error", message))
+                }
                 Decision::Update { id, input, merged } => {
                     let outcome = if merged { "merged" } else { "updated" };
                     match records::update_without_event(
@@ -574,7 +573,7 @@ impl Db {
                     )
                     .await
                     {
-                        Ok(Some(update)) => {
+                        Ok(records::Updated::Changed(update)) => {
                             outcomes.push(Outcome {
                                 row,
                                 outcome,
@@ -585,22 +584,17 @@ impl Db {
                             });
                             drafts.push(update.draft);
                         }
-                        Ok(None) => outcomes.push(Outcome {
-                            row,
-                            outcome: "skipped",
+                        Ok(records::Updated::Unchanged(_)) => outcomes.push(Outcome {
                             record_id: Some(id),
-                            version: None,
-                            previous: None,
-                            message: Some("the record already holds these values".into()),
+                            ..Outcome::without_change(
+                                row,
+                                "skipped",
+                                "the record already holds these values".into(),
+                            )
                         }),
-                        Err(StoreError::Invalid(errors)) => outcomes.push(Outcome {
-                            row,
-                            outcome: "error",
-                            record_id: None,
-                            version: None,
-                            previous: None,
-                            message: Some(errors.to_string()),
-                        }),
+                        Err(StoreError::Invalid(errors)) => {
+                            outcomes.push(Outcome::without_change(row, "error", errors.to_string()))
+                        }
                         Err(other) => return Err(other),
                     }
                 }
@@ -627,14 +621,7 @@ impl Db {
                             .map(|e| e.message.clone())
                             .collect::<Vec<_>>()
                             .join("; ");
-                        outcomes.push(Outcome {
-                            row,
-                            outcome: "error",
-                            record_id: None,
-                            version: None,
-                            previous: None,
-                            message: Some(message),
-                        });
+                        outcomes.push(Outcome::without_change(row, "error", message));
                     }
                 }
                 Err(other) => return Err(other),
@@ -703,8 +690,21 @@ impl Db {
         let Some(pipeline) = engine.pipeline.clone() else {
             return Ok(());
         };
-        let preview = self.preview_import(ctx.workspace, import).await?;
-        if preview.new_stages.is_empty() {
+        // Only the stage column matters here: no row is decided twice.
+        let ws = ctx.workspace.to_string();
+        let mut missing = Vec::new();
+        let mut conn = self.reader().acquire().await?;
+        let mut after = 0;
+        loop {
+            let rows = pending_rows(&mut conn, &ws, import, after, 2000).await?;
+            let Some(last) = rows.last() else { break };
+            after = last.row;
+            for row in &rows {
+                engine.note_missing_stage(row, &mut missing);
+            }
+        }
+        drop(conn);
+        if missing.is_empty() {
             return Ok(());
         }
         let first_closed = engine
@@ -714,8 +714,7 @@ impl Db {
             .unwrap_or(engine.stages.len());
         let before = engine.stages[..first_closed].last().map_or(0.1, |s| s.3);
         let mut stages: Vec<Value> = engine.stages.iter().map(|(id, name, kind, p)| json!({"id": id, "name": name, "kind": kind, "probability": p})).collect();
-        let added: Vec<Value> = preview
-            .new_stages
+        let added: Vec<Value> = missing
             .iter()
             .map(|name| json!({"name": name, "kind": "open", "probability": before}))
             .collect();
@@ -727,7 +726,7 @@ impl Db {
         )?;
         self.update_record(ctx, &pipeline, input, None).await?;
         let mut conn = self.reader().acquire().await?;
-        engine.stages = lookup::stages(&mut conn, &ctx.workspace.to_string(), &pipeline).await?;
+        engine.stages = lookup::stages(&mut conn, &ws, &pipeline).await?;
         Ok(())
     }
 }

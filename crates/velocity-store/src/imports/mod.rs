@@ -7,6 +7,8 @@ mod commit;
 mod lookup;
 mod undo;
 
+pub use commit::Preview;
+
 use crate::bulk::{insert_rows, text, Cell};
 use crate::error::StoreError;
 use crate::records::sql::SqlKind;
@@ -259,28 +261,18 @@ impl Db {
         Ok(())
     }
 
-    /// Removes an upload that could not be completed, with its chunks and rows.
+    /// Removes an upload that could not be completed; its chunks and rows go with it (the
+    /// foreign keys cascade).
     pub async fn discard_import(
         &self,
         workspace: WorkspaceId,
         import: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.writer().begin().await?;
-        for table in ["import_rows", "import_chunks"] {
-            sqlx::query(&format!(
-                "DELETE FROM {table} WHERE workspace_id = $1 AND import_id = $2"
-            ))
-            .bind(workspace.to_string())
-            .bind(import)
-            .execute(&mut *tx)
-            .await?;
-        }
         sqlx::query("DELETE FROM imports WHERE workspace_id = $1 AND id = $2")
             .bind(workspace.to_string())
             .bind(import)
-            .execute(&mut *tx)
+            .execute(self.writer())
             .await?;
-        tx.commit().await?;
         Ok(())
     }
 

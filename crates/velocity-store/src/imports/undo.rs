@@ -88,6 +88,8 @@ impl Db {
                 Err(StoreError::NotFound(_)) => ("conflict", Some("the record has been deleted since the import".to_string())),
                 Err(other) => return Err(other),
             };
+            // The row's new outcome and the count move together, so a resumed undo counts right.
+            let mut tx = self.writer().begin().await?;
             sqlx::query(
                 "UPDATE import_rows SET outcome = $4, message = $5 \
                  WHERE workspace_id = $1 AND import_id = $2 AND row_no = $3",
@@ -97,17 +99,16 @@ impl Db {
             .bind(row_no)
             .bind(outcome)
             .bind(message)
-            .execute(self.writer())
+            .execute(&mut *tx)
             .await?;
             let key = if outcome == "undone" {
                 "undone"
             } else {
                 "conflicts"
             };
-            let mut conn = self.writer().acquire().await?;
-            let mut delta = Map::new();
-            delta.insert(key.into(), json!(1));
-            super::add_counts(&mut conn, &ws, id, &delta).await?;
+            let delta = Map::from_iter([(key.to_string(), json!(1))]);
+            super::add_counts(&mut tx, &ws, id, &delta).await?;
+            tx.commit().await?;
         }
         self.move_import(workspace, id, &["undoing"], "undone", None)
             .await

@@ -206,16 +206,14 @@ impl Db {
         let kind = input.kind;
         let mut tx = self.writer().begin().await?;
         let lock = self.dialect().lock_for_update;
-        let Some(update) = update_without_event(&mut tx, ctx, id, &input, if_match, lock).await?
-        else {
-            let workspace = ctx.workspace.to_string();
-            let unchanged = fetch(&mut tx, &workspace, kind, id, false, "").await?;
-            return unchanged
-                .map(|record| Written {
+        let update = match update_without_event(&mut tx, ctx, id, &input, if_match, lock).await? {
+            Updated::Changed(update) => update,
+            Updated::Unchanged(record) => {
+                return Ok(Written {
                     record,
                     event: None,
                 })
-                .ok_or(StoreError::NotFound(kind.name()));
+            }
         };
         let event = events::append(
             &mut tx,
@@ -345,6 +343,12 @@ fn check_version(current: i64, if_match: Option<i64>) -> Result<(), StoreError> 
     }
 }
 
+/// What [`update_without_event`] did: nothing (the record as it is), or a change.
+pub(crate) enum Updated {
+    Unchanged(Record),
+    Changed(Update),
+}
+
 /// A record changed by [`update_without_event`]: as it was, as it is now, and the event to log.
 pub(crate) struct Update {
     pub previous: Record,
@@ -352,8 +356,8 @@ pub(crate) struct Update {
     pub draft: events::Draft,
 }
 
-/// Applies a partial update inside the caller's transaction and returns the event to append
-/// (none when nothing changed), so a caller writing many records can append events last.
+/// Applies a partial update inside the caller's transaction and returns the event to append,
+/// so a caller writing many records can append events last.
 pub(crate) async fn update_without_event(
     conn: &mut AnyConnection,
     ctx: &WriteContext,
@@ -361,7 +365,7 @@ pub(crate) async fn update_without_event(
     input: &RecordInput,
     if_match: Option<i64>,
     lock: &str,
-) -> Result<Option<Update>, StoreError> {
+) -> Result<Updated, StoreError> {
     let kind = input.kind;
     let workspace = ctx.workspace.to_string();
     let previous = fetch(conn, &workspace, kind, id, false, lock)
@@ -375,7 +379,7 @@ pub(crate) async fn update_without_event(
     rules::check_references(conn, &workspace, kind, &[(Some(&previous), &next)]).await?;
     let changes = diff(kind, &previous, &next);
     if changes.is_empty() {
-        return Ok(None);
+        return Ok(Updated::Unchanged(previous));
     }
     next.insert("version".into(), Value::from(version + 1));
     next.insert("updated_at".into(), Value::String(now_timestamp()));
@@ -412,7 +416,7 @@ pub(crate) async fn update_without_event(
         action: "updated",
         changes: Value::Object(changes),
     };
-    Ok(Some(Update {
+    Ok(Updated::Changed(Update {
         previous,
         next,
         draft,
