@@ -9,6 +9,7 @@ both_databases!(
     a_contacts_file_goes_from_upload_to_undo,
     deals_link_to_accounts_and_get_missing_stages,
     bad_files_get_clear_errors,
+    oversized_and_malformed_uploads_are_refused,
     another_workspace_cannot_reach_an_import,
 );
 
@@ -313,9 +314,52 @@ async fn another_workspace_cannot_reach_an_import(app: TestApp) {
         ))
         .await;
     assert_eq!(status, 404);
+    let owners_list = format!("/api/v1/workspaces/{}/imports", owner.workspace_id);
+    assert_eq!(stranger.get(&owners_list).await.0, 404);
+    let (_, theirs_list) = stranger.get(&stranger.ws("/imports")).await;
+    assert_eq!(theirs_list["items"], json!([]));
+    let mut intruder = stranger.with_token(&stranger.token);
+    intruder.workspace_id = owner.workspace_id.clone();
+    let (status, _) = upload(&intruder, "contacts", "c.csv", b"email\nb@x.com\n").await;
+    assert_eq!(status, 404);
+    let viewer = owner.invite("import-viewer@example.com", "viewer").await;
+    let (status, _) = upload(&viewer, "contacts", "c.csv", b"email\nc@x.com\n").await;
+    assert_eq!(status, 403);
+    let commit = viewer.ws(&format!("/imports/{id}/commit"));
+    assert_eq!(viewer.post(&commit, json!({})).await.0, 403);
     let (_, mine) = owner.get(&owner.ws(&format!("/imports/{id}"))).await;
     assert_eq!(
         mine["status"], "uploaded",
         "nothing was committed by the stranger"
+    );
+}
+
+async fn oversized_and_malformed_uploads_are_refused(app: TestApp) {
+    let small =
+        velocity_testkit::spawn_app_with(app.database.clone(), |c| c.import_limit = 1024).await;
+    let session = small.signup("big-files@example.com", "Big").await;
+    let big = format!("email\n{}", "someone@example.com\n".repeat(200));
+    let (status, body) = upload(&session, "contacts", "big.csv", big.as_bytes()).await;
+    assert_eq!(status, 413, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("1024"), "{body}");
+    let response = session
+        .app
+        .request(
+            reqwest::Method::POST,
+            &session.ws("/imports"),
+            Some(&session.token),
+        )
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body("--x\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nunterminated")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = velocity_testkit::read(response).await;
+    assert_eq!(status, 400, "{body}");
+    let (_, list) = session.get(&session.ws("/imports")).await;
+    assert_eq!(
+        list["items"],
+        json!([]),
+        "refused uploads leave nothing behind"
     );
 }
