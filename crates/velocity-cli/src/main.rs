@@ -1,6 +1,7 @@
 //! The `velocity` command: a thin shell over the library crates.
 
 mod demo;
+mod import;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -29,6 +30,10 @@ enum Command {
     /// Load the demo workspace: a premium real-estate team with properties, buyers, site
     /// visits, deals in every stage (won and lost history included) and tasks
     Demo(DemoArgs),
+    /// Import a CSV or TSV export (HubSpot, Salesforce, Zoho, Pipedrive, a spreadsheet…) into
+    /// a workspace: the mapping is proposed from the columns, progress and the per-row report
+    /// are printed, and `--dry-run` shows what would happen without writing
+    Import(import::ImportArgs),
     /// Manage users
     #[command(subcommand)]
     User(UserCommand),
@@ -152,6 +157,7 @@ async fn main() -> Result<()> {
             println!("{login}");
             Ok(())
         }
+        Command::Import(args) => import::run(args).await,
         Command::User(UserCommand::Create(args)) => create_user(args).await,
         Command::Backup(args) => backup(args).await,
     }

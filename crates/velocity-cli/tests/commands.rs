@@ -61,7 +61,7 @@ fn bad_database_urls_fail_start_up_with_a_clear_message() {
 #[test]
 fn help_explains_every_command() {
     let message = text(&velocity(&["--help"]));
-    for command in ["serve", "migrate", "demo", "user", "backup"] {
+    for command in ["serve", "migrate", "demo", "import", "user", "backup"] {
         assert!(message.contains(command), "{command} in {message}");
     }
     assert!(text(&velocity(&["serve", "--help"])).contains("--database-url"));
@@ -144,4 +144,143 @@ fn users_demo_and_backups_work_on_a_data_directory() {
         "an existing file is never overwritten"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+const PEOPLE: &str = "First Name;Last Name;Email Address;Phone Number;Shoe size\n\
+Ana;López;ANA@example.com;(415) 555-0100;38\n\
+Bo;Chen;bo@example.com;+44 20 7946 0958;44\n\
+Cy;Bad;not-an-email;;41\n";
+
+async fn import_prints_progress_and_the_report(backend: velocity_testkit::Backend) {
+    let Some(database) = velocity_testkit::fresh_database(backend).await else {
+        return;
+    };
+    let url = database.url();
+    let dir = temp_dir(&format!("import-{backend:?}"));
+    let file = dir.join("people.csv");
+    std::fs::write(&file, PEOPLE).unwrap();
+    let file = file.to_str().unwrap();
+    let output = velocity(&[
+        "user",
+        "create",
+        "--database-url",
+        &url,
+        "--email",
+        "imp@example.com",
+        "--name",
+        "Imp",
+        "--password",
+        "long enough pw",
+        "--workspace",
+        "Imports",
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    let import = |extra: &[&str]| {
+        let mut args = vec![
+            "import",
+            "--database-url",
+            &url,
+            "--workspace",
+            "Imports",
+            "--object",
+            "contacts",
+        ];
+        args.extend_from_slice(extra);
+        velocity(&args)
+    };
+
+    let output = import(&["--dry-run", file]);
+    let message = text(&output);
+    assert!(output.status.success(), "{message}");
+    assert!(
+        message.contains("Email Address") && message.contains("-> email"),
+        "{message}"
+    );
+    assert!(message.contains("attribute:shoe_size"), "{message}");
+    assert!(message.contains("dry run, nothing written"), "{message}");
+    assert!(message.contains("\"created\": 2"), "{message}");
+
+    let mapping = dir.join("mapping.json");
+    std::fs::write(
+        &mapping,
+        r#"{"columns":[{"column":"Shoe size","target":"ignore"}]}"#,
+    )
+    .unwrap();
+    let errors = dir.join("errors.csv");
+    let output = import(&[
+        "--mapping",
+        mapping.to_str().unwrap(),
+        "--errors",
+        errors.to_str().unwrap(),
+        file,
+    ]);
+    let message = text(&output);
+    assert!(output.status.success(), "{message}");
+    assert!(
+        message.contains("Shoe size") && message.contains("-> ignore"),
+        "{message}"
+    );
+    assert!(message.contains("committed"), "{message}");
+    assert!(
+        message.contains("created    2"),
+        "the dry run wrote nothing: {message}"
+    );
+    assert!(message.contains("errors     1"), "{message}");
+    assert!(message.contains("row 3 (line 4)"), "{message}");
+    let error_file = std::fs::read_to_string(&errors).unwrap();
+    assert!(
+        error_file.starts_with("First Name,Last Name,Email Address,Phone Number,Shoe size,error\n")
+    );
+    assert!(
+        error_file.contains("Cy,Bad,not-an-email,,41,Email Address:"),
+        "{error_file}"
+    );
+
+    // The same file again updates the two people (their shoe size is new) instead of
+    // creating them twice.
+    let output = import(&[file]);
+    let message = text(&output);
+    assert!(
+        message.contains("created    0") && message.contains("updated    2"),
+        "{message}"
+    );
+
+    let output = import(&["--mapping", errors.to_str().unwrap(), file]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains("is not a valid mapping"),
+        "{}",
+        text(&output)
+    );
+    let output = import(&["--as", "nobody@example.com", file]);
+    assert!(text(&output).contains("not a member"), "{}", text(&output));
+    let output = velocity(&[
+        "import",
+        "--database-url",
+        &url,
+        "--workspace",
+        "Nope",
+        "--object",
+        "contacts",
+        file,
+    ]);
+    assert!(
+        text(&output).contains("workspace not found"),
+        "{}",
+        text(&output)
+    );
+    let output = import(&["--object", "pipelines", file]);
+    assert!(!output.status.success());
+    let _ = std::fs::remove_dir_all(&dir);
+    database.drop_database().await;
+}
+
+#[tokio::test]
+async fn import_on_sqlite() {
+    import_prints_progress_and_the_report(velocity_testkit::Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn import_on_postgres() {
+    import_prints_progress_and_the_report(velocity_testkit::Backend::Postgres).await;
 }

@@ -1,5 +1,6 @@
-//! Durability: the server is killed with SIGKILL while clients create records; after a restart
-//! every record whose create returned 201 is there, intact. Runs on SQLite and PostgreSQL.
+//! Durability: the server is killed with SIGKILL while clients create records, and while an
+//! import commits; after a restart every record whose create returned 201 is there, intact, and
+//! the import resumes and applies every row exactly once. Runs on SQLite and PostgreSQL.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -141,6 +142,163 @@ async fn crash_keeps_every_acknowledged_create(backend: Backend) {
     server.kill().unwrap();
     server.wait().unwrap();
     database.drop_database().await;
+}
+
+const IMPORT_ROWS: usize = 5_000;
+
+async fn json(response: reqwest::Response) -> Value {
+    response.json().await.unwrap()
+}
+
+async fn crash_during_an_import_resumes_it(backend: Backend) {
+    let Some(database) = fresh_database(backend).await else {
+        return;
+    };
+    let (mut server, url) = start(&database);
+    let client = reqwest::Client::new();
+    let signup = json(
+        client
+            .post(format!("{url}/api/v1/auth/signup"))
+            .json(&json!({"email": "import@example.com", "password": "long enough pw", "name": "I", "workspace_name": "Import"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let token = signup["access_token"].as_str().unwrap().to_string();
+    let workspace = format!(
+        "/api/v1/workspaces/{}",
+        signup["workspace"]["id"].as_str().unwrap()
+    );
+    let mut file = String::from("First Name,Last Name,Email\n");
+    for i in 0..IMPORT_ROWS {
+        file.push_str(&format!("First{i},Last{i},person{i}@example.com\n"));
+    }
+    let (content_type, body) =
+        velocity_testkit::import_form("contacts", "people.csv", file.as_bytes());
+    let import = json(
+        client
+            .post(format!("{url}{workspace}/imports"))
+            .bearer_auth(&token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let import = format!("{workspace}/imports/{}", import["id"].as_str().unwrap());
+    let response = client
+        .post(format!("{url}{import}/commit"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 202);
+    // Kill the server once some batches are in but not all.
+    let processed_at_kill = loop {
+        let state = json(
+            client
+                .get(format!("{url}{import}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        let processed = state["counts"]["processed"].as_u64().unwrap() as usize;
+        if processed > 0 {
+            server.kill().expect("SIGKILL");
+            server.wait().unwrap();
+            break processed;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    assert!(
+        processed_at_kill < IMPORT_ROWS,
+        "the kill came before the end ({processed_at_kill} rows done)"
+    );
+
+    // The restarted server resumes the import by itself.
+    let (mut server, url) = start(&database);
+    let mut state = Value::Null;
+    for _ in 0..1200 {
+        state = json(
+            client
+                .get(format!("{url}{import}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        if state["status"] != "committing" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(state["status"], "committed", "{state}");
+    assert_eq!(state["counts"]["processed"], IMPORT_ROWS, "{state}");
+    assert_eq!(state["counts"]["created"], IMPORT_ROWS, "{state}");
+    // Every row has exactly one record, and every record one row.
+    let mut records = std::collections::HashSet::new();
+    let mut after = 0;
+    loop {
+        let page = json(
+            client
+                .get(format!("{url}{import}/rows?limit=1000&after={after}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        let items = page["items"].as_array().unwrap();
+        for row in items {
+            assert_eq!(row["outcome"], "created", "{row}");
+            assert!(records.insert(row["record_id"].as_str().unwrap().to_string()));
+        }
+        match page["next_after"].as_i64() {
+            Some(next) => after = next,
+            None => break,
+        }
+    }
+    assert_eq!(records.len(), IMPORT_ROWS);
+    let mut contacts = 0;
+    let mut cursor = String::new();
+    loop {
+        let page = json(
+            client
+                .get(format!("{url}{workspace}/contacts?limit=500{cursor}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        for contact in page["items"].as_array().unwrap() {
+            assert!(records.contains(contact["id"].as_str().unwrap()));
+            contacts += 1;
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(contacts, IMPORT_ROWS, "no contact was written twice");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    database.drop_database().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_import_resumes_after_sigkill() {
+    crash_during_an_import_resumes_it(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_import_resumes_after_sigkill() {
+    crash_during_an_import_resumes_it(Backend::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

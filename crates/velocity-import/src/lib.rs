@@ -11,7 +11,7 @@ pub mod rows;
 pub mod sniff;
 
 pub use dates::DayOrder;
-pub use mapping::{ColumnMapping, ImportMode, Plan, Target};
+pub use mapping::{ColumnMapping, ImportMode, Plan, PlanChanges, Target};
 pub use normalise::Context;
 pub use rows::{prepare, CellError, Column, PreparedRow};
 pub use sniff::{EncodingProbe, Layout, RawRow, Rows, TextEncoding};

@@ -612,6 +612,62 @@ impl Plan {
     }
 }
 
+/// A person's changes to a plan (`PUT …/mapping`, `velocity import --mapping`); what is left
+/// out keeps its current value.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanChanges {
+    pub columns: Option<Vec<ColumnChoice>>,
+    pub mode: Option<ImportMode>,
+    pub match_keys: Option<Vec<String>>,
+    pub day_order: Option<DayOrder>,
+    pub default_country: Option<String>,
+}
+
+/// One column sent somewhere by a person.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnChoice {
+    pub column: String,
+    pub target: String,
+}
+
+impl Plan {
+    /// Applies a person's changes, then checks the result against the file's columns.
+    pub fn apply(
+        &mut self,
+        changes: PlanChanges,
+        object: ObjectKind,
+        headers: &[String],
+    ) -> Result<(), Vec<(String, String)>> {
+        for choice in changes.columns.unwrap_or_default() {
+            let chosen = ColumnMapping {
+                column: choice.column.clone(),
+                target: choice.target,
+                confidence: 1.0,
+                reason: "chosen by a person".into(),
+            };
+            match self.columns.iter_mut().find(|c| c.column == choice.column) {
+                Some(existing) => *existing = chosen,
+                None => self.columns.push(chosen),
+            }
+        }
+        if let Some(mode) = changes.mode {
+            self.mode = mode;
+        }
+        if let Some(keys) = changes.match_keys {
+            self.match_keys = keys;
+        }
+        if let Some(order) = changes.day_order {
+            self.day_order = order;
+        }
+        if let Some(country) = changes.default_country {
+            self.default_country = country.to_uppercase();
+        }
+        self.resolve(object, headers).map(|_| ())
+    }
+}
+
 /// What values in a sample look like, per column.
 #[derive(Debug, Default, Clone, Copy)]
 struct ValueKinds {

@@ -22,6 +22,8 @@ pub enum StoreError {
     Invalid(#[from] ValidationErrors),
     #[error("the database handle has been closed")]
     Closed,
+    #[error("reading or writing a file failed: {0}")]
+    Io(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]

@@ -89,6 +89,35 @@ impl Db {
         Ok(workspace)
     }
 
+    /// A workspace named by its id or, failing that, by its exact name (for the CLI, where
+    /// people type names). Two workspaces with that name are a conflict.
+    pub async fn find_workspace(&self, id_or_name: &str) -> Result<Workspace, StoreError> {
+        let rows = sqlx::query("SELECT id, name FROM workspaces WHERE id = $1 OR name = $1")
+            .bind(id_or_name)
+            .fetch_all(self.reader())
+            .await?;
+        let found = rows
+            .iter()
+            .map(|row| {
+                Ok(Workspace {
+                    id: parse_column(row, "id")?,
+                    name: row.try_get("name")?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        if let Some(by_id) = found.iter().find(|w| w.id.to_string() == id_or_name) {
+            return Ok(by_id.clone());
+        }
+        match found.as_slice() {
+            [] => Err(StoreError::NotFound("workspace")),
+            [one] => Ok(one.clone()),
+            many => Err(StoreError::Conflict(format!(
+                "{} workspaces are named `{id_or_name}`; use the workspace id",
+                many.len()
+            ))),
+        }
+    }
+
     /// The workspaces a user belongs to, with their role in each.
     pub async fn workspaces_of(&self, user: UserId) -> Result<Vec<WorkspaceRole>, StoreError> {
         let rows = sqlx::query(

@@ -11,25 +11,16 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
-use std::io::{Read, Write};
+use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 use velocity_domain::{ObjectKind, ValidationErrors, WorkspaceId};
-use velocity_import::mapping::{default_match_keys, propose, IMPORTABLE};
-use velocity_import::{sniff, ColumnMapping, DayOrder, EncodingProbe, ImportMode, Plan, Rows};
-use velocity_store::imports::{Import, NewImport, Preview, StagedRow};
+use velocity_import::mapping::{PlanChanges, IMPORTABLE};
+use velocity_store::imports::{Import, Preview};
 
-const CHUNK: usize = 1024 * 1024;
-const ROW_BATCH: usize = 2_000;
-const SAMPLE_ROWS: usize = 200;
-
-/// The uploaded file, spooled to disk while its encoding is detected and its checksum taken.
+/// The uploaded file, spooled to disk so memory stays flat however large it is.
 struct Spooled {
     path: std::path::PathBuf,
     file_name: String,
-    size: u64,
-    checksum: String,
-    probe: EncodingProbe,
 }
 
 impl Drop for Spooled {
@@ -42,29 +33,18 @@ async fn spool(
     mut field: axum::extract::multipart::Field<'_>,
     limit: usize,
 ) -> Result<Spooled, ApiError> {
-    let file_name = field.file_name().unwrap_or("upload.csv").to_string();
-    let path = std::env::temp_dir().join(format!("velocity-upload-{}", Uuid::new_v4()));
-    let mut spooled = Spooled {
-        path,
-        file_name,
-        size: 0,
-        checksum: String::new(),
-        probe: EncodingProbe::default(),
+    let spooled = Spooled {
+        path: std::env::temp_dir().join(format!("velocity-upload-{}", Uuid::new_v4())),
+        file_name: field.file_name().unwrap_or("upload.csv").to_string(),
     };
-    let mut out = std::fs::File::create(&spooled.path).map_err(ApiError::internal)?;
-    let mut hash = Sha256::new();
+    let mut out = tokio::fs::File::create(&spooled.path)
+        .await
+        .map_err(ApiError::internal)?;
     while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, limit))? {
-        spooled.size += chunk.len() as u64;
-        hash.update(&chunk);
-        spooled.probe.feed(&chunk);
-        out.write_all(&chunk).map_err(ApiError::internal)?;
+        out.write_all(&chunk).await.map_err(ApiError::internal)?;
     }
-    spooled.checksum = hex(&hash.finalize());
+    out.flush().await.map_err(ApiError::internal)?;
     Ok(spooled)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn multipart_error(error: axum::extract::multipart::MultipartError, limit: usize) -> ApiError {
@@ -115,137 +95,21 @@ pub async fn upload(
     })?)?;
     let spooled = spooled
         .ok_or_else(|| ApiError::validation("file", "send the CSV as a form field `file`"))?;
-    let encoding = spooled
-        .probe
-        .finish()
-        .map_err(|e| ApiError::validation("file", e.to_string()))?;
-    let mut head = String::new();
-    encoding
-        .decode(spooled.probe.head())
-        .read_to_string(&mut head)
-        .map_err(|e| ApiError::validation("file", e.to_string()))?;
-    let layout =
-        sniff::sniff_layout(&head).map_err(|e| ApiError::validation("file", e.to_string()))?;
-    let sample: Vec<Vec<String>> = Rows::new(head.as_bytes(), &layout)
-        .filter_map(Result::ok)
-        .take(SAMPLE_ROWS)
-        .map(|r| r.values)
-        .collect();
-    if sample.is_empty() {
-        return Err(ApiError::validation(
-            "file",
-            "the file has a header row but no data rows",
-        ));
-    }
-    let plan = Plan {
-        columns: propose(object, &layout.headers, &sample),
-        mode: ImportMode::CreateAndUpdate,
-        match_keys: default_match_keys(object),
-        day_order: DayOrder::detect(
-            sample.iter().flatten().map(String::as_str),
-            DayOrder::MonthFirst,
-        ),
-        default_country: "US".into(),
-    };
-    let new = NewImport {
-        object,
-        file_name: spooled.file_name.clone(),
-        encoding: encoding.name().into(),
-        layout: layout.clone(),
-        plan,
-    };
-    let id = state
+    let import = state
         .db
-        .create_import(
+        .import_file(
             access.workspace,
             &access.caller.actor().id.unwrap_or_default(),
-            &new,
+            object,
+            &spooled.path,
+            &spooled.file_name,
         )
         .await?;
-    match store_file(&state, access.workspace, &id, &spooled, encoding, &layout).await {
-        Ok(()) => {
-            let import = state.db.import(access.workspace, &id).await?;
-            state.hub.notify(access.workspace);
-            Ok((
-                StatusCode::CREATED,
-                Json(describe(&state, access.workspace, import).await?),
-            ))
-        }
-        Err(error) => {
-            state.db.discard_import(access.workspace, &id).await?;
-            Err(error)
-        }
-    }
-}
-
-/// Stores the raw file in chunks and every raw row, reading the spool file on a blocking thread.
-async fn store_file(
-    state: &AppState,
-    workspace: WorkspaceId,
-    id: &str,
-    spooled: &Spooled,
-    encoding: velocity_import::TextEncoding,
-    layout: &velocity_import::Layout,
-) -> Result<(), ApiError> {
-    let mut raw = std::fs::File::open(&spooled.path).map_err(ApiError::internal)?;
-    let mut seq = 0;
-    loop {
-        let mut chunk = Vec::with_capacity(CHUNK);
-        (&mut raw)
-            .take(CHUNK as u64)
-            .read_to_end(&mut chunk)
-            .map_err(ApiError::internal)?;
-        if chunk.is_empty() {
-            break;
-        }
-        state.db.add_import_chunk(workspace, id, seq, chunk).await?;
-        seq += 1;
-    }
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<Vec<StagedRow>, String>>(2);
-    let path = spooled.path.clone();
-    let layout = layout.clone();
-    let reader = tokio::task::spawn_blocking(move || {
-        let Ok(file) = std::fs::File::open(path) else {
-            return;
-        };
-        let mut batch = Vec::with_capacity(ROW_BATCH);
-        for (index, row) in
-            Rows::new(encoding.decode(std::io::BufReader::new(file)), &layout).enumerate()
-        {
-            match row {
-                Ok(row) => batch.push(StagedRow {
-                    row: index as i64 + 1,
-                    line: row.line as i64,
-                    values: row.values,
-                    problem: row.problem,
-                }),
-                Err(error) => {
-                    let _ = sender.blocking_send(Err(error.to_string()));
-                    return;
-                }
-            }
-            if batch.len() == ROW_BATCH
-                && sender
-                    .blocking_send(Ok(std::mem::take(&mut batch)))
-                    .is_err()
-            {
-                return;
-            }
-        }
-        let _ = sender.blocking_send(Ok(batch));
-    });
-    let mut rows = 0;
-    while let Some(batch) = receiver.recv().await {
-        let batch = batch.map_err(|message| ApiError::validation("file", message))?;
-        rows += batch.len() as i64;
-        state.db.add_import_rows(workspace, id, &batch).await?;
-    }
-    reader.await.map_err(ApiError::internal)?;
-    state
-        .db
-        .finish_upload(workspace, id, &spooled.checksum, spooled.size as i64, rows)
-        .await?;
-    Ok(())
+    state.hub.notify(access.workspace);
+    Ok((
+        StatusCode::CREATED,
+        Json(describe(&state, access.workspace, import).await?),
+    ))
 }
 
 /// An import with the first rows of its file, for showing what was detected.
@@ -282,56 +146,17 @@ pub async fn get(
     Ok(Json(describe(&state, access.workspace, import).await?))
 }
 
-/// The body of `PUT …/mapping`; what is left out keeps its current value.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MappingBody {
-    columns: Option<Vec<ColumnChoice>>,
-    mode: Option<ImportMode>,
-    match_keys: Option<Vec<String>>,
-    day_order: Option<DayOrder>,
-    default_country: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ColumnChoice {
-    column: String,
-    target: String,
-}
-
 pub async fn set_mapping(
     State(state): State<AppState>,
     access: Access,
     Path((_, id)): Path<(String, String)>,
-    ApiJson(body): ApiJson<MappingBody>,
+    ApiJson(changes): ApiJson<PlanChanges>,
 ) -> Result<Json<Value>, ApiError> {
     access.require_write()?;
     let id = import_id(&id)?;
     let import = state.db.import(access.workspace, &id).await?;
     let mut plan = import.parsed_plan()?;
-    if let Some(choices) = body.columns {
-        for choice in choices {
-            let chosen = ColumnMapping {
-                column: choice.column.clone(),
-                target: choice.target,
-                confidence: 1.0,
-                reason: "chosen by a person".into(),
-            };
-            match plan.columns.iter_mut().find(|c| c.column == choice.column) {
-                Some(existing) => *existing = chosen,
-                None => plan.columns.push(chosen),
-            }
-        }
-    }
-    plan.mode = body.mode.unwrap_or(plan.mode);
-    plan.match_keys = body.match_keys.unwrap_or(plan.match_keys);
-    plan.day_order = body.day_order.unwrap_or(plan.day_order);
-    plan.default_country = body
-        .default_country
-        .map(|c| c.to_uppercase())
-        .unwrap_or(plan.default_country);
-    if let Err(problems) = plan.resolve(import.object_kind()?, &import.headers()) {
+    if let Err(problems) = plan.apply(changes, import.object_kind()?, &import.headers()) {
         let mut errors = ValidationErrors::default();
         for (field, message) in problems {
             errors.push(field, message);
@@ -458,6 +283,48 @@ pub async fn rows(
     Ok(Json(json!({"items": items, "next_after": next})))
 }
 
+/// A download name derived from the uploaded file's name.
+fn attachment(prefix: &str, file_name: &str) -> String {
+    format!(
+        "attachment; filename=\"{prefix}{}\"",
+        file_name.replace(['"', '\\', '\r', '\n'], "")
+    )
+}
+
+/// `GET …/file`: the file exactly as it was uploaded, streamed from its stored chunks.
+pub async fn original_file(
+    State(state): State<AppState>,
+    access: Access,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = import_id(&id)?;
+    let import = state.db.import(access.workspace, &id).await?;
+    let workspace = access.workspace;
+    let chunks = futures_util::stream::unfold(Some(0), move |seq| {
+        let (state, id) = (state.clone(), id.clone());
+        async move {
+            let seq = seq?;
+            match state.db.import_chunk(workspace, &id, seq).await {
+                Ok(Some(chunk)) => Some((Ok(chunk), Some(seq + 1))),
+                Ok(None) => None,
+                Err(error) => Some((Err(error), None)),
+            }
+        }
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv".to_string()),
+            (header::CONTENT_LENGTH, import.size_bytes.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                attachment("", &import.file_name),
+            ),
+        ],
+        axum::body::Body::from_stream(chunks),
+    )
+        .into_response())
+}
+
 /// `GET …/errors.csv`: the failed rows with the file's own columns plus `error`, ready to fix
 /// and upload again.
 pub async fn errors_csv(
@@ -467,34 +334,14 @@ pub async fn errors_csv(
 ) -> Result<Response, ApiError> {
     let id = import_id(&id)?;
     let import = state.db.import(access.workspace, &id).await?;
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let mut header = import.headers();
-    header.push("error".into());
-    out.write_record(&header).map_err(ApiError::internal)?;
-    let mut after = 0;
-    loop {
-        let rows = state
-            .db
-            .import_rows(access.workspace, &id, Some("error"), after, 1000)
-            .await?;
-        let Some(last) = rows.last() else { break };
-        after = last.row;
-        for row in rows {
-            let mut values = row.values;
-            if values.len() < header.len() - 1 {
-                values.resize(header.len() - 1, String::new());
-            }
-            values.push(row.message.unwrap_or_default());
-            out.write_record(&values).map_err(ApiError::internal)?;
-        }
-    }
-    let body = out.into_inner().map_err(ApiError::internal)?;
-    let name = format!(
-        "attachment; filename=\"errors-{}.csv\"",
-        import
-            .file_name
-            .trim_end_matches(".csv")
-            .replace(['"', '\\'], "")
+    let mut body = Vec::new();
+    state
+        .db
+        .write_import_errors(access.workspace, &id, &mut body)
+        .await?;
+    let name = attachment(
+        "errors-",
+        &format!("{}.csv", import.file_name.trim_end_matches(".csv")),
     );
     Ok((
         [

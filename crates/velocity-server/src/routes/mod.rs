@@ -42,6 +42,7 @@ pub fn router(state: AppState, body_limit: usize, import_limit: usize) -> Router
         .route("/imports/{id}/undo", post(imports::undo))
         .route("/imports/{id}/rows", get(imports::rows))
         .route("/imports/{id}/errors.csv", get(imports::errors_csv))
+        .route("/imports/{id}/file", get(imports::original_file))
         .route(
             "/members",
             get(workspaces::members).post(workspaces::add_member),

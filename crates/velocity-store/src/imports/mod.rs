@@ -1,11 +1,13 @@
 //! Imports as stored: the batch (what was uploaded, how it was read, the plan, progress), the
 //! raw file in chunks, and every raw row with the outcome it had. The engine that turns rows
 //! into records lives in [`commit`]; [`undo`] reverts a batch; [`lookup`] finds existing records
-//! by their keys.
+//! by their keys; [`upload`] reads a file in; [`report`] writes the error file.
 
 mod commit;
 mod lookup;
+mod report;
 mod undo;
+mod upload;
 
 pub use commit::Preview;
 
@@ -67,7 +69,7 @@ impl Import {
 }
 
 /// What an upload found out about its file.
-pub struct NewImport {
+pub(crate) struct NewImport {
     pub object: ObjectKind,
     pub file_name: String,
     pub encoding: String,
@@ -87,7 +89,7 @@ pub struct ImportRow {
 }
 
 /// A raw row on its way into the store.
-pub struct StagedRow {
+pub(crate) struct StagedRow {
     pub row: i64,
     pub line: i64,
     pub values: Vec<String>,
@@ -128,7 +130,7 @@ fn zero_counts() -> Value {
 
 impl Db {
     /// Starts an import: the batch row, before any chunk or row of the file is stored.
-    pub async fn create_import(
+    pub(crate) async fn create_import(
         &self,
         workspace: WorkspaceId,
         by: &str,
@@ -157,7 +159,7 @@ impl Db {
     }
 
     /// Stores the next piece of the raw file, byte for byte.
-    pub async fn add_import_chunk(
+    pub(crate) async fn add_import_chunk(
         &self,
         workspace: WorkspaceId,
         import: &str,
@@ -195,7 +197,7 @@ impl Db {
     }
 
     /// Stores raw rows as read from the file.
-    pub async fn add_import_rows(
+    pub(crate) async fn add_import_rows(
         &self,
         workspace: WorkspaceId,
         import: &str,
@@ -238,7 +240,7 @@ impl Db {
     }
 
     /// Records the upload as complete.
-    pub async fn finish_upload(
+    pub(crate) async fn finish_upload(
         &self,
         workspace: WorkspaceId,
         import: &str,

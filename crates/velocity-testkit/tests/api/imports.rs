@@ -15,19 +15,7 @@ both_databases!(
 
 /// Uploads `bytes` as a multipart form, returning status and body.
 async fn upload(session: &Session, object: &str, name: &str, bytes: &[u8]) -> (u16, Value) {
-    let boundary = "velocity-test-boundary";
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"object\"\r\n\r\n{object}\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let (content_type, body) = velocity_testkit::import_form(object, name, bytes);
     let response = session
         .app
         .request(
@@ -35,10 +23,7 @@ async fn upload(session: &Session, object: &str, name: &str, bytes: &[u8]) -> (u
             &session.ws("/imports"),
             Some(&session.token),
         )
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
+        .header("content-type", content_type)
         .body(body)
         .send()
         .await
@@ -174,6 +159,25 @@ async fn a_contacts_file_goes_from_upload_to_undo(app: TestApp) {
         "{csv}"
     );
     assert!(csv.contains("Cy,Bad,not-an-email"));
+    let original = session
+        .app
+        .request(
+            reqwest::Method::GET,
+            &format!("{path}/file"),
+            Some(&session.token),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(original.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("contacts.csv"));
+    assert_eq!(
+        original.bytes().await.unwrap().as_ref(),
+        CONTACTS.as_bytes(),
+        "the uploaded file is kept byte for byte"
+    );
 
     let (_, history) = session
         .get(&session.ws(&format!(
@@ -292,6 +296,7 @@ async fn another_workspace_cannot_reach_an_import(app: TestApp) {
         stranger.get(&theirs("")).await,
         stranger.get(&theirs("/rows")).await,
         stranger.get(&theirs("/errors.csv")).await,
+        stranger.get(&theirs("/file")).await,
         stranger.post(&theirs("/preview"), json!({})).await,
         stranger.post(&theirs("/commit"), json!({})).await,
         stranger.post(&theirs("/undo"), json!({})).await,
