@@ -1,7 +1,8 @@
 //! Velocity's import engine, free of I/O beyond the reader it is handed: it detects how a file
 //! is written ([`sniff`]), proposes where each column goes ([`mapping`]), turns cells into field
-//! values ([`normalise`], [`dates`], [`phone`]) and prepares each row for the store ([`rows`]).
-//! The store and the server drive it; the CLI and the web app drive the server.
+//! values ([`normalise`], [`dates`], [`phone`], [`values`] for enumerations) and prepares each
+//! row for the store ([`rows`]). The store and the server drive it; the CLI and the web app
+//! drive the server.
 
 pub mod dates;
 pub mod mapping;
@@ -9,12 +10,14 @@ pub mod normalise;
 pub mod phone;
 pub mod rows;
 pub mod sniff;
+pub mod values;
 
 pub use dates::DayOrder;
 pub use mapping::{ColumnMapping, ImportMode, Plan, PlanChanges, Target};
 pub use normalise::Context;
 pub use rows::{prepare, CellError, Column, PreparedRow};
 pub use sniff::{EncodingProbe, Layout, RawRow, Rows, TextEncoding};
+pub use values::ValueMapping;
 
 /// Why a file cannot be read at all (problems of single rows are reported on the row).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

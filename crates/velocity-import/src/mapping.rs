@@ -5,6 +5,7 @@
 //! becomes an attribute under its own name: a column is never dropped unless a person says so.
 
 use crate::dates::DayOrder;
+use crate::values::{is_enumerated, ValueMapping};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use velocity_domain::{FieldType, ObjectKind};
@@ -554,6 +555,10 @@ pub struct Plan {
     pub day_order: DayOrder,
     /// ISO 3166 country for phone numbers written without a country code.
     pub default_country: String,
+    /// A person's choices for values of enumerated columns (stages, owners, kinds, statuses);
+    /// values not listed are matched automatically.
+    #[serde(default)]
+    pub values: Vec<ValueMapping>,
 }
 
 impl Plan {
@@ -604,6 +609,11 @@ impl Plan {
                 ),
             ));
         }
+        for (index, choice) in self.values.iter().enumerate() {
+            if let Err(message) = check_value_choice(object, choice) {
+                errors.push((format!("values[{index}]"), message));
+            }
+        }
         if errors.is_empty() {
             Ok(columns)
         } else {
@@ -622,6 +632,18 @@ pub struct PlanChanges {
     pub match_keys: Option<Vec<String>>,
     pub day_order: Option<DayOrder>,
     pub default_country: Option<String>,
+    /// Value choices; each replaces any earlier choice for the same field and value.
+    pub values: Option<Vec<ValueChoice>>,
+}
+
+/// One value of an enumerated column sent somewhere by a person (`target: null` leaves it
+/// unmapped).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValueChoice {
+    pub field: String,
+    pub source: String,
+    pub target: Option<String>,
 }
 
 /// One column sent somewhere by a person.
@@ -664,7 +686,40 @@ impl Plan {
         if let Some(country) = changes.default_country {
             self.default_country = country.to_uppercase();
         }
+        for choice in changes.values.unwrap_or_default() {
+            self.values
+                .retain(|v| !(v.field == choice.field && v.source == choice.source));
+            self.values.push(ValueMapping {
+                field: choice.field,
+                source: choice.source,
+                target: choice.target,
+                confidence: 1.0,
+                reason: "chosen by a person".into(),
+                rows: None,
+            });
+        }
         self.resolve(object, headers).map(|_| ())
+    }
+}
+
+/// A value choice must name an enumerated field of the object and, for a fixed enumeration,
+/// one of its values.
+fn check_value_choice(object: ObjectKind, choice: &ValueMapping) -> Result<(), String> {
+    let field = object
+        .field(&choice.field)
+        .filter(|f| is_enumerated(f.ty))
+        .ok_or_else(|| {
+            format!(
+                "`{}` is not a field of {} whose values can be mapped",
+                choice.field,
+                object.plural()
+            )
+        })?;
+    match (field.ty, choice.target.as_deref()) {
+        (FieldType::Enum(allowed), Some(target)) if !allowed.contains(&target) => {
+            Err(format!("`{target}` is not one of {}", allowed.join(", ")))
+        }
+        _ => Ok(()),
     }
 }
 

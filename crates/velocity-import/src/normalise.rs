@@ -4,6 +4,7 @@
 
 use crate::dates::{self, DayOrder};
 use crate::phone;
+use crate::values::{best_choice, enum_choices, ValueOverrides};
 use serde_json::{json, Value};
 use velocity_domain::values;
 use velocity_domain::FieldType;
@@ -14,6 +15,8 @@ pub struct Context {
     /// ISO 3166 code used for phone numbers written without a country code.
     pub default_country: String,
     pub day_order: DayOrder,
+    /// A person's choices for values of enumerated columns.
+    pub values: ValueOverrides,
 }
 
 /// The stored form of a cell for a field of the given type; `None` for an empty cell.
@@ -61,7 +64,10 @@ pub fn normalise(ty: FieldType, raw: &str, context: &Context) -> Result<Option<V
             let folded = text.to_lowercase().replace([' ', '-'], "_");
             match allowed.iter().find(|a| **a == folded) {
                 Some(value) => json!(value),
-                None => return Err(format!("`{text}` is not one of {}", allowed.join(", "))),
+                None => match best_choice(text, &enum_choices(allowed)) {
+                    Some((value, _, _)) => json!(value),
+                    None => return Err(format!("`{text}` is not one of {}", allowed.join(", "))),
+                },
             }
         }
         FieldType::Ref(_)
@@ -214,6 +220,7 @@ mod tests {
         Context {
             default_country: "US".into(),
             day_order: DayOrder::MonthFirst,
+            values: ValueOverrides::default(),
         }
     }
 

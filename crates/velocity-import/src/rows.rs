@@ -73,6 +73,11 @@ pub fn prepare(
                 let Some(field) = object.field(name) else {
                     continue;
                 };
+                let raw = match context.values.get(field.name, text) {
+                    Some(Some(target)) => target,
+                    Some(None) => continue,
+                    None => raw,
+                };
                 match normalise::normalise(field.ty, raw, context) {
                     Ok(Some(value)) => {
                         merge_field(&mut row.values, field.name, field.ty, value);
@@ -182,6 +187,7 @@ mod tests {
         Context {
             default_country: "US".into(),
             day_order: DayOrder::MonthFirst,
+            values: Default::default(),
         }
     }
 

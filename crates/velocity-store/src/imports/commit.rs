@@ -6,6 +6,7 @@
 //! the events all commit in one transaction, so after a crash the rows without an outcome are
 //! exactly the ones still to do: nothing is applied twice and nothing is lost.
 
+use super::choices::{Choices, Tally};
 use super::lookup::{self, fold, Lookup};
 use super::{add_counts, Import};
 use crate::error::StoreError;
@@ -17,7 +18,8 @@ use serde_json::{json, Map, Value};
 use sqlx::{AnyConnection, Row};
 use std::collections::{HashMap, HashSet};
 use velocity_domain::{parse_record, FieldType, Mode, ObjectKind, RecordInput, WorkspaceId};
-use velocity_import::{prepare, Column, Context, ImportMode, Plan};
+use velocity_import::values::{is_enumerated, ValueOverrides};
+use velocity_import::{prepare, Column, Context, ImportMode, Plan, ValueMapping};
 
 const BATCH: i64 = 500;
 const MATCH_KEYS: [&str; 6] = ["external_id", "email", "phone", "domain", "sku", "name"];
@@ -49,6 +51,9 @@ pub struct Preview {
     pub duplicates: Vec<Value>,
     /// Stage names the pipeline lacks; the commit adds them as open stages.
     pub new_stages: Vec<String>,
+    /// Every distinct value of an enumerated column (stage, owner, kind, status) with where it
+    /// goes, how sure that is and how many rows hold it; change one with `PUT …/mapping`.
+    pub values: Vec<ValueMapping>,
     /// The first rows that would fail, with why.
     pub errors: Vec<Value>,
 }
@@ -64,9 +69,8 @@ struct Engine {
     pending: HashMap<(&'static str, String), i64>,
     created_here: HashSet<String>,
     refs: HashMap<ObjectKind, Lookup>,
-    members: HashMap<String, String>,
     pipeline: Option<String>,
-    stages: Vec<(String, String, String, f64)>,
+    choices: Choices,
 }
 
 fn referenced_kind(ty: FieldType) -> Option<ObjectKind> {
@@ -97,15 +101,13 @@ impl Engine {
             }
         }
         let pipeline = lookup::default_pipeline(conn, workspace).await?;
-        let stages = match (&pipeline, kind) {
-            (Some(pipeline), ObjectKind::Deal) => lookup::stages(conn, workspace, pipeline).await?,
-            _ => Vec::new(),
-        };
+        let choices = Choices::load(conn, workspace, pipeline.as_deref(), kind).await?;
         Ok(Engine {
             kind,
             context: Context {
                 default_country: plan.default_country.clone(),
                 day_order: plan.day_order,
+                values: ValueOverrides::new(&plan.values),
             },
             plan,
             columns,
@@ -113,23 +115,9 @@ impl Engine {
             pending: HashMap::new(),
             created_here: HashSet::new(),
             refs,
-            members: lookup::members(conn, workspace).await?,
             pipeline,
-            stages,
+            choices,
         })
-    }
-
-    /// The stage a file's stage name means: the same name, or the won / lost stage for names
-    /// such as `Closed Won`.
-    fn stage(&self, text: &str) -> Option<&String> {
-        let folded = fold(text);
-        let by_kind = |kind: &str| self.stages.iter().find(|s| s.2 == kind).map(|s| &s.0);
-        self.stages
-            .iter()
-            .find(|s| fold(&s.1) == folded)
-            .map(|s| &s.0)
-            .or_else(|| folded.contains("won").then(|| by_kind("won")).flatten())
-            .or_else(|| folded.contains("lost").then(|| by_kind("lost")).flatten())
     }
 
     /// Adds the row's stage name to `missing` if the pipeline lacks it (and it is not there yet).
@@ -144,11 +132,29 @@ impl Engine {
         else {
             return;
         };
+        let text = match self.context.values.get("stage_id", text) {
+            Some(Some(chosen)) => chosen,
+            Some(None) => return,
+            None => text,
+        };
         if !text.is_empty()
-            && self.stage(text).is_none()
+            && self.choices.stage(text).is_none()
             && !missing.iter().any(|s| fold(s) == fold(text))
         {
             missing.push(text.to_string());
+        }
+    }
+
+    /// Counts the row's values of enumerated columns.
+    fn tally(&self, row: &PendingRow, tally: &mut Tally) {
+        for column in &self.columns {
+            let velocity_import::Target::Field(name) = column.target else {
+                continue;
+            };
+            let enumerated = self.kind.field(name).is_some_and(|f| is_enumerated(f.ty));
+            if let Some(text) = row.values.get(column.index).filter(|_| enumerated) {
+                tally.add(name, text);
+            }
         }
     }
 
@@ -218,9 +224,9 @@ impl Engine {
                 }
                 FieldType::Member => {
                     let text = values[&name].as_str().unwrap_or_default().to_string();
-                    match self.members.get(&fold(&text)) {
-                        Some(id) => {
-                            values.insert(name.clone(), json!(id));
+                    match self.choices.member(&text) {
+                        Some(member) => {
+                            values.insert(name.clone(), json!(member.id));
                         }
                         None => {
                             notes.push(format!("no member `{text}`; kept as an attribute"));
@@ -231,9 +237,9 @@ impl Engine {
                 }
                 FieldType::Stage => {
                     let text = values[&name].as_str().unwrap_or_default().to_string();
-                    match (self.stage(&text), &self.pipeline) {
+                    match (self.choices.stage(&text), &self.pipeline) {
                         (Some(stage), Some(pipeline)) => {
-                            values.insert(name.clone(), json!(stage));
+                            values.insert(name.clone(), json!(stage.id));
                             values.entry("pipeline_id").or_insert(json!(pipeline));
                         }
                         _ => {
@@ -444,6 +450,7 @@ impl Db {
         let mut duplicates = Vec::new();
         let mut errors = Vec::new();
         let mut new_stages: Vec<String> = Vec::new();
+        let mut tally = Tally::default();
         let mut after = 0;
         loop {
             let rows = pending_rows(&mut conn, &ws, id, after, 2000).await?;
@@ -451,6 +458,7 @@ impl Db {
             after = last.row;
             for row in &rows {
                 engine.note_missing_stage(row, &mut new_stages);
+                engine.tally(row, &mut tally);
                 let Ok((decision, _, duplicate)) = engine.decide(row, true) else {
                     continue;
                 };
@@ -477,6 +485,7 @@ impl Db {
             counts,
             duplicates,
             new_stages,
+            values: tally.into_mappings(engine.kind, &engine.choices, &engine.context.values),
             errors,
         })
     }
@@ -708,12 +717,15 @@ impl Db {
             return Ok(());
         }
         let first_closed = engine
+            .choices
             .stages
             .iter()
             .position(|s| s.2 != "open")
-            .unwrap_or(engine.stages.len());
-        let before = engine.stages[..first_closed].last().map_or(0.1, |s| s.3);
-        let mut stages: Vec<Value> = engine.stages.iter().map(|(id, name, kind, p)| json!({"id": id, "name": name, "kind": kind, "probability": p})).collect();
+            .unwrap_or(engine.choices.stages.len());
+        let before = engine.choices.stages[..first_closed]
+            .last()
+            .map_or(0.1, |s| s.3);
+        let mut stages: Vec<Value> = engine.choices.stages.iter().map(|(id, name, kind, p)| json!({"id": id, "name": name, "kind": kind, "probability": p})).collect();
         let added: Vec<Value> = missing
             .iter()
             .map(|name| json!({"name": name, "kind": "open", "probability": before}))
@@ -726,7 +738,7 @@ impl Db {
         )?;
         self.update_record(ctx, &pipeline, input, None).await?;
         let mut conn = self.reader().acquire().await?;
-        engine.stages = lookup::stages(&mut conn, &ws, &pipeline).await?;
+        engine.choices.stages = lookup::stages(&mut conn, &ws, &pipeline).await?;
         Ok(())
     }
 }

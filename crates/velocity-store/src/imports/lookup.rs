@@ -121,28 +121,27 @@ impl Lookup {
     }
 }
 
-/// The workspace's members by folded name and email, for owners and assignees.
+/// The workspace's active members: (id, name, email).
 pub(crate) async fn members(
     conn: &mut AnyConnection,
     workspace: &str,
-) -> Result<HashMap<String, String>, StoreError> {
+) -> Result<Vec<(String, String, String)>, StoreError> {
     let rows = sqlx::query(
         "SELECT u.id, u.name, u.email FROM users u JOIN memberships m ON m.user_id = u.id \
-         WHERE m.workspace_id = $1 AND m.removed_at IS NULL",
+         WHERE m.workspace_id = $1 AND m.removed_at IS NULL ORDER BY m.created_at, u.id",
     )
     .bind(workspace)
     .fetch_all(&mut *conn)
     .await?;
-    let mut members = HashMap::new();
-    for row in rows {
-        let id: String = row.try_get("id")?;
-        for column in ["name", "email"] {
-            let text: String = row.try_get(column)?;
-            members.entry(fold(&text)).or_insert_with(|| id.clone());
-        }
-        members.entry(id.clone()).or_insert(id);
-    }
-    Ok(members)
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("id")?,
+                row.try_get("name")?,
+                row.try_get("email")?,
+            ))
+        })
+        .collect()
 }
 
 /// A pipeline's stages: (id, name, kind, probability) in order.
@@ -150,7 +149,7 @@ pub(crate) async fn stages(
     conn: &mut AnyConnection,
     workspace: &str,
     pipeline: &str,
-) -> Result<Vec<(String, String, String, f64)>, StoreError> {
+) -> Result<Vec<super::choices::Stage>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, name, kind, probability FROM pipeline_stages \
          WHERE workspace_id = $1 AND pipeline_id = $2 ORDER BY position",

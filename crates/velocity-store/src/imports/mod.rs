@@ -3,6 +3,7 @@
 //! into records lives in [`commit`]; [`undo`] reverts a batch; [`lookup`] finds existing records
 //! by their keys; [`upload`] reads a file in; [`report`] writes the error file.
 
+mod choices;
 mod commit;
 mod lookup;
 mod report;

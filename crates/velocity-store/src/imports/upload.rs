@@ -68,6 +68,7 @@ fn proposed_plan(object: ObjectKind, layout: &Layout, sample: &[Vec<String>]) ->
             DayOrder::MonthFirst,
         ),
         default_country: "US".into(),
+        values: Vec::new(),
     }
 }
 

@@ -8,6 +8,7 @@ use velocity_testkit::{both_databases, Session, TestApp};
 both_databases!(
     a_contacts_file_goes_from_upload_to_undo,
     deals_link_to_accounts_and_get_missing_stages,
+    stage_owner_and_kind_values_are_mapped,
     bad_files_get_clear_errors,
     oversized_and_malformed_uploads_are_refused,
     another_workspace_cannot_reach_an_import,
@@ -251,6 +252,114 @@ EC4QE1BX,Darcel Schlecht,MG Special,Nowhere Ltd,Lost,2016-10-25,2017-03-07,0\n";
         .find(|d| d["attributes"]["external_id"] == "Z063OYW0")
         .unwrap();
     assert_eq!(engaging["status"], "open");
+}
+
+async fn stage_owner_and_kind_values_are_mapped(app: TestApp) {
+    let session = app.signup("values@example.com", "Values").await;
+    let file = "Deal Name,Deal Stage,Deal owner,Amount\n\
+Alpha,Negotiaton,values@example.com,100\n\
+Beta,Closed Won,Test Usr,200\n\
+Gamma,Engaging,Someone Else,300\n\
+Delta,Discovery,,400\n\
+Epsilon,Engaging,,500\n";
+    let (status, import) = upload(&session, "deals", "deals.csv", file.as_bytes()).await;
+    assert_eq!(status, 201, "{import}");
+    let path = session.ws(&format!("/imports/{}", import["id"].as_str().unwrap()));
+    let (_, preview) = session.post(&format!("{path}/preview"), json!({})).await;
+    let value = |field: &str, source: &str| {
+        preview["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["field"] == field && v["source"] == source)
+            .unwrap_or_else(|| panic!("{field} {source} in {preview}"))
+            .clone()
+    };
+    let typo = value("stage_id", "Negotiaton");
+    assert_eq!(typo["target"], "Negotiation", "{typo}");
+    assert!(typo["confidence"].as_f64().unwrap() < 1.0);
+    assert_eq!(value("stage_id", "Closed Won")["target"], "Won");
+    let engaging = value("stage_id", "Engaging");
+    assert_eq!(engaging["target"], "Engaging", "a new stage is proposed");
+    assert_eq!(engaging["rows"], 2);
+    assert_eq!(
+        value("owner_id", "Test Usr")["target"],
+        "values@example.com"
+    );
+    assert_eq!(value("owner_id", "Someone Else")["target"], Value::Null);
+    assert_eq!(
+        preview["new_stages"],
+        json!(["Engaging", "Discovery"]),
+        "{preview}"
+    );
+
+    // A person sends Engaging to an existing stage and names the unknown owner's stand-in.
+    let (status, body) = session
+        .app
+        .send(
+            reqwest::Method::PUT,
+            &format!("{path}/mapping"),
+            Some(&session.token),
+            Some(json!({"values": [
+                {"field": "stage_id", "source": "Engaging", "target": "Qualified"},
+                {"field": "owner_id", "source": "Someone Else", "target": "values@example.com"}
+            ]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, preview) = session.post(&format!("{path}/preview"), json!({})).await;
+    assert_eq!(preview["new_stages"], json!(["Discovery"]), "{preview}");
+    for (values, field) in [
+        (
+            json!([{"field": "name", "source": "x", "target": "y"}]),
+            "is not a field of deals",
+        ),
+        (
+            json!([{"field": "status", "source": "x", "target": "maybe"}]),
+            "is not one of",
+        ),
+    ] {
+        let (status, body) = session
+            .app
+            .send(
+                reqwest::Method::PUT,
+                &format!("{path}/mapping"),
+                Some(&session.token),
+                Some(json!({ "values": values })),
+            )
+            .await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.to_string().contains(field), "{body}");
+    }
+
+    session.post(&format!("{path}/commit"), json!({})).await;
+    let done = wait_for(&session, import["id"].as_str().unwrap(), "committed").await;
+    assert_eq!(done["counts"]["created"], 5, "{done}");
+    let (_, pipelines) = session.get(&session.ws("/pipelines")).await;
+    let stages = pipelines["items"][0]["stages"].as_array().unwrap().clone();
+    let stage_id = |name: &str| {
+        stages
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {stages:?}"))["id"]
+            .clone()
+    };
+    let (_, deals) = session.get(&session.ws("/deals?sort=name&limit=10")).await;
+    let deal = |name: &str| {
+        deals["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(deal("Alpha")["stage_id"], stage_id("Negotiation"));
+    assert_eq!(deal("Beta")["status"], "won");
+    assert_eq!(deal("Gamma")["stage_id"], stage_id("Qualified"));
+    assert_eq!(deal("Gamma")["owner_id"], deal("Alpha")["owner_id"]);
+    assert_eq!(deal("Delta")["stage_id"], stage_id("Discovery"));
+    assert!(deal("Alpha")["owner_id"].is_string());
 }
 
 async fn bad_files_get_clear_errors(app: TestApp) {
