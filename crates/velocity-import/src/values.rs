@@ -184,7 +184,7 @@ mod tests {
         assert_eq!((target.as_str(), confidence), ("Proposal sent", 1.0));
         let (target, confidence, _) = best_choice("Negotiaton", &stages()).unwrap();
         assert_eq!(target, "Negotiation");
-        assert!(confidence < 1.0 && confidence >= FUZZY_FLOOR);
+        assert!((FUZZY_FLOOR..1.0).contains(&confidence));
         assert!(best_choice("Engaging", &stages()).is_none());
         assert!(best_choice("   ", &stages()).is_none());
     }
