@@ -222,6 +222,25 @@ macro_rules! both_databases {
     };
 }
 
+/// An import upload as a multipart form: the `object` field and the file. Returns the
+/// content type (with its boundary) and the body.
+pub fn import_form(object: &str, file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "velocity-test-boundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"object\"\r\n\r\n{object}\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::replace_database;
@@ -241,23 +260,4 @@ mod tests {
             "postgres://u@h/t1"
         );
     }
-}
-
-/// An import upload as a multipart form: the `object` field and the file. Returns the
-/// content type (with its boundary) and the body.
-pub fn import_form(object: &str, file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "velocity-test-boundary";
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"object\"\r\n\r\n{object}\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
 }
