@@ -5,6 +5,7 @@
 //! drive the server.
 
 pub mod dates;
+pub mod dedupe;
 pub mod mapping;
 pub mod normalise;
 pub mod phone;
@@ -13,6 +14,7 @@ pub mod sniff;
 pub mod values;
 
 pub use dates::DayOrder;
+pub use dedupe::{duplicate_pairs, profile_of, Index, Profile, ScoredPair, Trait};
 pub use mapping::{ColumnMapping, ImportMode, Plan, PlanChanges, Target};
 pub use normalise::Context;
 pub use rows::{prepare, CellError, Column, PreparedRow};

@@ -1,6 +1,6 @@
-//! Multi-row INSERT: many rows per statement and a fixed chunk size, so a batch of thousands of
-//! records costs a few dozen statements (each prepared once per connection) instead of one
-//! round trip per row.
+//! Multi-row INSERT and UPDATE: many rows per statement and a fixed chunk size, so a batch of
+//! thousands of records costs a few dozen statements (each prepared once per connection)
+//! instead of one round trip per row.
 
 use crate::error::StoreError;
 use crate::records::sql::{bind_json, SqlKind};
@@ -43,9 +43,60 @@ pub(crate) async fn insert_rows(
     Ok(())
 }
 
+/// Updates rows of `table` found by `keys` (the first cells of each row) with the remaining
+/// cells for `columns`: `WITH v (…) AS (VALUES …) UPDATE table SET … FROM v WHERE keys match`,
+/// which both databases run as one statement per chunk.
+pub(crate) async fn update_rows(
+    conn: &mut AnyConnection,
+    table: &str,
+    keys: &[&str],
+    columns: &[&str],
+    rows: &[Vec<Cell>],
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let all: Vec<&str> = keys.iter().chain(columns).copied().collect();
+    let per_statement = (MAX_PARAMETERS / all.len()).clamp(1, MAX_ROWS);
+    let numbered = conn.backend_name() != "SQLite";
+    let set = columns
+        .iter()
+        .map(|c| format!("{c} = v.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let matching = keys
+        .iter()
+        .map(|k| format!("{table}.{k} = v.{k}"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    for chunk in rows.chunks(per_statement) {
+        let statement = format!(
+            "WITH v ({}) AS (VALUES {}) UPDATE {table} SET {set} FROM v WHERE {matching}",
+            all.join(", "),
+            placeholders(all.len(), chunk.len(), numbered)
+        );
+        let mut query = sqlx::query(&statement);
+        for row in chunk {
+            for (kind, value) in row {
+                query = bind_json(query, *kind, value);
+            }
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 fn statement(table: &str, columns: &[&str], rows: usize, numbered: bool) -> String {
-    let width = columns.len();
-    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    format!(
+        "INSERT INTO {table} ({}) VALUES {}",
+        columns.join(", "),
+        placeholders(columns.len(), rows, numbered)
+    )
+}
+
+/// `($1, $2), ($3, $4)` (or `(?, ?), (?, ?)`) for `rows` rows of `width` values.
+fn placeholders(width: usize, rows: usize, numbered: bool) -> String {
+    let mut sql = String::new();
     for row in 0..rows {
         if row > 0 {
             sql.push_str(", ");

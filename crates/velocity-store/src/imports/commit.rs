@@ -9,8 +9,10 @@
 use super::choices::{Choices, Tally};
 use super::lookup::{self, fold, Lookup};
 use super::{add_counts, Import};
+use crate::bulk::{self, Cell};
 use crate::error::StoreError;
 use crate::events::{self, Actor, ActorKind, Draft, WriteContext};
+use crate::records::sql::SqlKind;
 use crate::records::{self, append_created_events, insert_records_without_events, Record};
 use crate::Db;
 use serde::Serialize;
@@ -528,9 +530,12 @@ impl Db {
         if engine.kind == ObjectKind::Deal {
             self.add_missing_stages(&ctx, id, &mut engine).await?;
         }
+        // Rows are applied in order, so every row up to the last one applied has its outcome;
+        // the next read starts after it instead of skipping the done rows again.
+        let mut after = 0;
         loop {
             let mut conn = self.reader().acquire().await?;
-            let rows = pending_rows(&mut conn, &ws, id, 0, BATCH).await?;
+            let rows = pending_rows(&mut conn, &ws, id, after, BATCH).await?;
             drop(conn);
             if rows.is_empty() {
                 return Ok(());
@@ -538,7 +543,10 @@ impl Db {
             let mut batch = Vec::new();
             for row in rows {
                 match engine.decide(&row, false) {
-                    Ok(decided) => batch.push((row.row, decided.0, decided.1)),
+                    Ok(decided) => {
+                        after = row.row;
+                        batch.push((row.row, decided.0, decided.1))
+                    }
                     // A row that matches a create of this batch waits for the next batch.
                     Err(_) => break,
                 }
@@ -646,22 +654,38 @@ impl Db {
                 message: note.clone(),
             });
         }
+        let optional = |text: &Option<String>| (SqlKind::Text, json!(text));
+        let cells: Vec<Vec<Cell>> = outcomes
+            .iter()
+            .map(|o| {
+                vec![
+                    bulk::text(&ws),
+                    bulk::text(&import),
+                    (SqlKind::Int, json!(o.row)),
+                    bulk::text(o.outcome),
+                    optional(&o.record_id),
+                    (SqlKind::Int, json!(o.version)),
+                    optional(&o.previous),
+                    optional(&o.message),
+                ]
+            })
+            .collect();
+        bulk::update_rows(
+            &mut tx,
+            "import_rows",
+            &["workspace_id", "import_id", "row_no"],
+            &[
+                "outcome",
+                "record_id",
+                "record_version",
+                "previous",
+                "message",
+            ],
+            &cells,
+        )
+        .await?;
         let mut delta = Map::new();
         for outcome in &outcomes {
-            sqlx::query(
-                "UPDATE import_rows SET outcome = $4, record_id = $5, record_version = $6, previous = $7, message = $8 \
-                 WHERE workspace_id = $1 AND import_id = $2 AND row_no = $3",
-            )
-            .bind(&ws)
-            .bind(&import)
-            .bind(outcome.row)
-            .bind(outcome.outcome)
-            .bind(outcome.record_id.clone())
-            .bind(outcome.version)
-            .bind(outcome.previous.clone())
-            .bind(outcome.message.clone())
-            .execute(&mut *tx)
-            .await?;
             let key = if outcome.outcome == "error" {
                 "errors"
             } else {
