@@ -7,6 +7,7 @@ pub mod api_keys;
 mod bulk;
 mod db;
 pub mod dialect;
+pub mod duplicates;
 mod error;
 pub mod events;
 mod group_commit;

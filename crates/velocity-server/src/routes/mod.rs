@@ -59,6 +59,7 @@ pub fn router(state: AppState, body_limit: usize, import_limit: usize) -> Router
         .route("/events", get(events::list))
         .route("/events/stream", get(events::stream))
         .route("/{object}", get(records::list).post(records::create))
+        .route("/{object}/duplicates", get(records::duplicates))
         .route(
             "/{object}/{id}",
             get(records::get)

@@ -11,6 +11,8 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use velocity_domain::{parse_record, Mode, ObjectKind, RecordId};
+use velocity_import::dedupe::{MERGE_THRESHOLD, REVIEW_THRESHOLD};
+use velocity_store::duplicates::DEDUPLICATED;
 use velocity_store::records::{ListParams, Record, Written};
 
 #[derive(Deserialize)]
@@ -206,4 +208,47 @@ pub async fn contact_360(
         .contact_dossier(access.workspace, &id.to_string())
         .await?;
     Ok(Json(json!(dossier)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DuplicatesQuery {
+    min_confidence: Option<f64>,
+    limit: Option<usize>,
+}
+
+/// `GET /{contacts|accounts}/duplicates`: groups of likely duplicates, strongest first.
+pub async fn duplicates(
+    State(state): State<AppState>,
+    access: Access,
+    Path(path): Path<ObjectPath>,
+    Query(query): Query<DuplicatesQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let kind = object_kind(&path.object)?;
+    if !DEDUPLICATED.contains(&kind) {
+        return Err(ApiError::NotFound(format!(
+            "duplicates are found for contacts and accounts, not {}",
+            kind.plural()
+        )));
+    }
+    let min_confidence = query.min_confidence.unwrap_or(REVIEW_THRESHOLD);
+    if !(0.0..=1.0).contains(&min_confidence) {
+        return Err(ApiError::validation(
+            "min_confidence",
+            "must be between 0 and 1",
+        ));
+    }
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::validation("limit", "must be between 1 and 500"));
+    }
+    let groups = state
+        .db
+        .duplicate_groups(access.workspace, kind, min_confidence, limit)
+        .await?;
+    Ok(Json(json!({
+        "min_confidence": min_confidence,
+        "merge_threshold": MERGE_THRESHOLD,
+        "groups": groups,
+    })))
 }

@@ -5,6 +5,7 @@
 mod auth;
 mod bad_input;
 mod concurrency;
+mod duplicates;
 mod events;
 mod imports;
 mod lists;

@@ -1,0 +1,160 @@
+//! Likely duplicates among the contacts or accounts a workspace already holds: every live record
+//! is profiled (a contact with its account's name as its company), the duplicate engine's
+//! blocking index proposes and scores pairs, and pairs above the asked confidence are grouped.
+//! Each group carries its pairs with the evidence per field, so a person can see why.
+
+use crate::error::StoreError;
+use crate::records::sql::{decode_record, select_list};
+use crate::records::Record;
+use crate::Db;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use sqlx::Row;
+use std::collections::HashMap;
+use velocity_domain::{ObjectKind, WorkspaceId};
+use velocity_import::dedupe::{groups, profile_of, Index, Profile};
+
+/// Records that are probably one person or organisation.
+#[derive(Debug, Clone, Serialize)]
+pub struct DuplicateGroup {
+    /// The strongest pair's confidence (0 to 1).
+    pub confidence: f64,
+    pub records: Vec<Record>,
+    pub pairs: Vec<DuplicatePair>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DuplicatePair {
+    pub a: String,
+    pub b: String,
+    pub confidence: f64,
+    /// Per field: how the two agree and how much that weighs (bits; negative is against).
+    pub evidence: Vec<Value>,
+}
+
+/// The objects whose duplicates can be listed and merged.
+pub const DEDUPLICATED: [ObjectKind; 2] = [ObjectKind::Contact, ObjectKind::Account];
+
+impl Db {
+    /// Groups of likely duplicates with at least `min_confidence`, strongest first.
+    pub async fn duplicate_groups(
+        &self,
+        workspace: WorkspaceId,
+        kind: ObjectKind,
+        min_confidence: f64,
+        limit: usize,
+    ) -> Result<Vec<DuplicateGroup>, StoreError> {
+        let ws = workspace.to_string();
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM {} WHERE workspace_id = $1 AND deleted_at IS NULL ORDER BY created_at, id",
+            select_list(kind),
+            kind.plural()
+        ))
+        .bind(&ws)
+        .fetch_all(self.reader())
+        .await?;
+        let records = rows
+            .iter()
+            .map(|row| decode_record(kind, row))
+            .collect::<Result<Vec<Record>, StoreError>>()?;
+        let companies = if kind == ObjectKind::Contact {
+            account_names(self, &ws).await?
+        } else {
+            HashMap::new()
+        };
+        let profiles: Vec<Profile> = records
+            .iter()
+            .map(|record| profile(kind, record, &companies))
+            .collect();
+        let found = tokio::task::spawn_blocking(move || {
+            let index = Index::new(profiles);
+            let pairs: Vec<_> = index
+                .scored_pairs()
+                .into_iter()
+                .filter(|p| p.confidence >= min_confidence)
+                .collect();
+            let mut found: Vec<(f64, Vec<usize>, Vec<(usize, usize, f64, Vec<Value>)>)> =
+                groups(&pairs, min_confidence)
+                    .into_iter()
+                    .filter(|members| members.len() > 1)
+                    .map(|members| {
+                        let inside: Vec<_> = pairs
+                            .iter()
+                            .filter(|p| members.contains(&p.a) && members.contains(&p.b))
+                            .map(|p| (p.a, p.b, p.confidence, evidence(&index, p.a, p.b)))
+                            .collect();
+                        let best = inside.iter().map(|p| p.2).fold(0.0, f64::max);
+                        (best, members, inside)
+                    })
+                    .collect();
+            found.sort_by(|x, y| y.0.total_cmp(&x.0));
+            found.truncate(limit);
+            found
+        })
+        .await
+        .map_err(|e| StoreError::Io(e.to_string()))?;
+        let id = |i: usize| records[i]["id"].as_str().unwrap_or_default().to_string();
+        Ok(found
+            .into_iter()
+            .map(|(confidence, members, pairs)| DuplicateGroup {
+                confidence,
+                records: members.iter().map(|&i| records[i].clone()).collect(),
+                pairs: pairs
+                    .into_iter()
+                    .map(|(a, b, confidence, evidence)| DuplicatePair {
+                        a: id(a),
+                        b: id(b),
+                        confidence,
+                        evidence,
+                    })
+                    .collect(),
+            })
+            .collect())
+    }
+}
+
+fn evidence(index: &Index, a: usize, b: usize) -> Vec<Value> {
+    index
+        .explain(a, b)
+        .into_iter()
+        .map(|e| {
+            json!({
+                "field": format!("{:?}", e.field).to_lowercase(),
+                "agreement": format!("{:?}", e.level).to_lowercase(),
+                "bits": (e.bits * 100.0).round() / 100.0,
+            })
+        })
+        .collect()
+}
+
+/// A stored record's profile; a contact's account name counts as its company.
+fn profile(kind: ObjectKind, record: &Record, companies: &HashMap<String, String>) -> Profile {
+    let mut attributes = record["attributes"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    if let Some(company) = record
+        .get("account_id")
+        .and_then(Value::as_str)
+        .and_then(|id| companies.get(id))
+    {
+        attributes.insert("company".into(), json!(company));
+    }
+    let values: Map<String, Value> = record
+        .iter()
+        .filter(|(key, _)| kind.field(key).is_some())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    profile_of(kind, &values, &attributes)
+}
+
+async fn account_names(db: &Db, workspace: &str) -> Result<HashMap<String, String>, StoreError> {
+    let rows =
+        sqlx::query("SELECT id, name FROM accounts WHERE workspace_id = $1 AND deleted_at IS NULL")
+            .bind(workspace)
+            .fetch_all(db.reader())
+            .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("id")?, row.try_get("name")?)))
+        .collect()
+}
