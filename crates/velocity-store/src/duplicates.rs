@@ -66,6 +66,10 @@ impl Db {
             .iter()
             .map(|record| profile(kind, record, &companies))
             .collect();
+        let ids: Vec<String> = records
+            .iter()
+            .map(|r| r["id"].as_str().unwrap_or_default().to_string())
+            .collect();
         let found = tokio::task::spawn_blocking(move || {
             let index = Index::new(profiles);
             let pairs: Vec<_> = index
@@ -73,44 +77,49 @@ impl Db {
                 .into_iter()
                 .filter(|p| p.confidence >= min_confidence)
                 .collect();
-            let mut found: Vec<(f64, Vec<usize>, Vec<(usize, usize, f64, Vec<Value>)>)> =
-                groups(&pairs, min_confidence)
-                    .into_iter()
-                    .filter(|members| members.len() > 1)
-                    .map(|members| {
-                        let inside: Vec<_> = pairs
-                            .iter()
-                            .filter(|p| members.contains(&p.a) && members.contains(&p.b))
-                            .map(|p| (p.a, p.b, p.confidence, evidence(&index, p.a, p.b)))
-                            .collect();
-                        let best = inside.iter().map(|p| p.2).fold(0.0, f64::max);
-                        (best, members, inside)
-                    })
-                    .collect();
-            found.sort_by(|x, y| y.0.total_cmp(&x.0));
+            let mut found: Vec<Found> = groups(&pairs, min_confidence)
+                .into_iter()
+                .filter(|members| members.len() > 1)
+                .map(|members| {
+                    let inside: Vec<DuplicatePair> = pairs
+                        .iter()
+                        .filter(|p| members.contains(&p.a) && members.contains(&p.b))
+                        .map(|p| DuplicatePair {
+                            a: ids[p.a].clone(),
+                            b: ids[p.b].clone(),
+                            confidence: p.confidence,
+                            evidence: evidence(&index, p.a, p.b),
+                        })
+                        .collect();
+                    Found {
+                        confidence: inside.iter().map(|p| p.confidence).fold(0.0, f64::max),
+                        members,
+                        pairs: inside,
+                    }
+                })
+                .collect();
+            found.sort_by(|x, y| y.confidence.total_cmp(&x.confidence));
             found.truncate(limit);
             found
         })
         .await
         .map_err(|e| StoreError::Io(e.to_string()))?;
-        let id = |i: usize| records[i]["id"].as_str().unwrap_or_default().to_string();
         Ok(found
             .into_iter()
-            .map(|(confidence, members, pairs)| DuplicateGroup {
-                confidence,
-                records: members.iter().map(|&i| records[i].clone()).collect(),
-                pairs: pairs
-                    .into_iter()
-                    .map(|(a, b, confidence, evidence)| DuplicatePair {
-                        a: id(a),
-                        b: id(b),
-                        confidence,
-                        evidence,
-                    })
-                    .collect(),
+            .map(|found| DuplicateGroup {
+                confidence: found.confidence,
+                records: found.members.iter().map(|&i| records[i].clone()).collect(),
+                pairs: found.pairs,
             })
             .collect())
     }
+}
+
+/// A group as the engine found it, by position in the loaded records.
+struct Found {
+    confidence: f64,
+    members: Vec<usize>,
+    pairs: Vec<DuplicatePair>,
 }
 
 fn evidence(index: &Index, a: usize, b: usize) -> Vec<Value> {
