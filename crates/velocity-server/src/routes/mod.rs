@@ -3,6 +3,7 @@
 mod auth;
 mod events;
 mod imports;
+mod merges;
 mod records;
 mod service;
 mod workspaces;
@@ -60,6 +61,9 @@ pub fn router(state: AppState, body_limit: usize, import_limit: usize) -> Router
         .route("/events/stream", get(events::stream))
         .route("/{object}", get(records::list).post(records::create))
         .route("/{object}/duplicates", get(records::duplicates))
+        .route("/{object}/{id}/merge", post(merges::merge))
+        .route("/merges/{id}", get(merges::get))
+        .route("/merges/{id}/undo", post(merges::undo))
         .route(
             "/{object}/{id}",
             get(records::get)

@@ -21,7 +21,7 @@ pub struct ObjectPath {
 }
 
 #[derive(Deserialize)]
-pub struct RecordPath {
+pub(crate) struct RecordPath {
     object: String,
     id: String,
 }
@@ -37,7 +37,7 @@ fn object_kind(plural: &str) -> Result<ObjectKind, ApiError> {
 }
 
 impl RecordPath {
-    fn parse(&self) -> Result<(ObjectKind, String), ApiError> {
+    pub(crate) fn parse(&self) -> Result<(ObjectKind, String), ApiError> {
         let kind = object_kind(&self.object)?;
         let id: RecordId = parse_path_id(&self.id, kind.name())?;
         Ok((kind, id.to_string()))

@@ -9,7 +9,7 @@ use sqlx::{AnyConnection, Row};
 use velocity_domain::{new_id, ObjectKind, ValidationErrors};
 
 /// The link tables of a deal: (record field, table, column naming the linked record).
-const DEAL_LINKS: [(&str, &str, &str); 2] = [
+pub(crate) const DEAL_LINKS: [(&str, &str, &str); 2] = [
     ("contact_ids", "deal_contacts", "contact_id"),
     ("product_ids", "deal_products", "product_id"),
 ];

@@ -5,7 +5,7 @@
 
 mod create;
 mod dossier;
-mod links;
+pub(crate) mod links;
 mod list;
 mod rules;
 pub(crate) mod sql;
@@ -41,7 +41,7 @@ pub struct Written {
 }
 
 /// Reads one record (live, or also soft-deleted) inside a connection or transaction.
-async fn fetch(
+pub(crate) async fn fetch(
     conn: &mut AnyConnection,
     workspace: &str,
     kind: ObjectKind,
@@ -260,80 +260,102 @@ impl Db {
         if_match: Option<i64>,
         delete: bool,
     ) -> Result<Written, StoreError> {
-        let workspace = ctx.workspace.to_string();
         let mut tx = self.writer().begin().await?;
-        let mut record = fetch(
-            &mut tx,
-            &workspace,
-            kind,
-            id,
-            !delete,
-            self.dialect().lock_for_update,
-        )
-        .await?
-        .ok_or(StoreError::NotFound(kind.name()))?;
-        let version = record["version"].as_i64().unwrap_or_default();
-        check_version(version, if_match)?;
-        if delete && kind == ObjectKind::Pipeline {
-            let deals: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM deals WHERE workspace_id = $1 AND pipeline_id = $2 AND deleted_at IS NULL",
-            )
-            .bind(&workspace)
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-            if deals > 0 {
-                return Err(StoreError::Conflict(format!(
-                    "the pipeline still holds {deals} deals; move or delete them first"
-                )));
-            }
-        }
-        // A live deal always sits in a live pipeline: one deleted after the deal was must come
-        // back first.
-        if !delete && kind == ObjectKind::Deal {
-            let pipeline = record["pipeline_id"].as_str().unwrap_or_default();
-            let live: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM pipelines WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL",
-            )
-            .bind(&workspace)
-            .bind(pipeline)
-            .fetch_one(&mut *tx)
-            .await?;
-            if live == 0 {
-                return Err(StoreError::Conflict(
-                    "the deal's pipeline has been deleted; restore the pipeline first".into(),
-                ));
-            }
-        }
-        let now = now_timestamp();
-        let deleted_at = if delete {
-            Value::String(now.clone())
-        } else {
-            Value::Null
-        };
-        sqlx::query(&format!(
-            "UPDATE {} SET deleted_at = $3, version = $4, updated_at = $5 WHERE workspace_id = $1 AND id = $2",
-            kind.plural()
-        ))
-        .bind(&workspace)
-        .bind(id)
-        .bind(deleted_at.as_str().map(str::to_string))
-        .bind(version + 1)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await?;
-        let changes = json!({"deleted_at": {"old": record["deleted_at"], "new": deleted_at}});
-        let action = if delete { "deleted" } else { "restored" };
-        let event = events::append(&mut tx, ctx, kind.name(), id, action, changes).await?;
+        let lock = self.dialect().lock_for_update;
+        let (record, draft) =
+            set_deleted_without_event(&mut tx, ctx, kind, id, if_match, delete, lock).await?;
+        let event =
+            events::append(&mut tx, ctx, draft.entity, id, draft.action, draft.changes).await?;
         tx.commit().await?;
-        record.insert("deleted_at".into(), deleted_at);
-        record.insert("version".into(), Value::from(version + 1));
-        record.insert("updated_at".into(), Value::String(now));
         Ok(Written {
             record,
             event: Some(event),
         })
     }
+}
+
+/// Soft-deletes (or restores) a record inside the caller's transaction and returns it with the
+/// event to log.
+pub(crate) async fn set_deleted_without_event(
+    conn: &mut AnyConnection,
+    ctx: &WriteContext,
+    kind: ObjectKind,
+    id: &str,
+    if_match: Option<i64>,
+    delete: bool,
+    lock: &str,
+) -> Result<(Record, events::Draft), StoreError> {
+    let workspace = ctx.workspace.to_string();
+    let mut record = fetch(&mut *conn, &workspace, kind, id, !delete, lock)
+        .await?
+        .ok_or(StoreError::NotFound(kind.name()))?;
+    let version = record["version"].as_i64().unwrap_or_default();
+    check_version(version, if_match)?;
+    if delete && kind == ObjectKind::Pipeline {
+        let deals: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM deals WHERE workspace_id = $1 AND pipeline_id = $2 AND deleted_at IS NULL",
+        )
+        .bind(&workspace)
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+        if deals > 0 {
+            return Err(StoreError::Conflict(format!(
+                "the pipeline still holds {deals} deals; move or delete them first"
+            )));
+        }
+    }
+    // A live deal always sits in a live pipeline: one deleted after the deal was must come
+    // back first.
+    if !delete && kind == ObjectKind::Deal {
+        let pipeline = record["pipeline_id"].as_str().unwrap_or_default();
+        let live: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pipelines WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL",
+        )
+        .bind(&workspace)
+        .bind(pipeline)
+        .fetch_one(&mut *conn)
+        .await?;
+        if live == 0 {
+            return Err(StoreError::Conflict(
+                "the deal's pipeline has been deleted; restore the pipeline first".into(),
+            ));
+        }
+    }
+    let now = now_timestamp();
+    let deleted_at = if delete {
+        Value::String(now.clone())
+    } else {
+        Value::Null
+    };
+    sqlx::query(&format!(
+        "UPDATE {} SET deleted_at = $3, version = $4, updated_at = $5 WHERE workspace_id = $1 AND id = $2",
+        kind.plural()
+    ))
+    .bind(&workspace)
+    .bind(id)
+    .bind(deleted_at.as_str().map(str::to_string))
+    .bind(version + 1)
+    .bind(&now)
+    .execute(&mut *conn)
+    .await?;
+    let changes = json!({"deleted_at": {"old": record["deleted_at"], "new": deleted_at}});
+    let action = if delete { "deleted" } else { "restored" };
+    record.insert("deleted_at".into(), deleted_at);
+    record.insert("version".into(), Value::from(version + 1));
+    record.insert("updated_at".into(), Value::String(now));
+    let draft = events::Draft {
+        entity: kind.name(),
+        entity_id: id.to_string(),
+        action,
+        changes,
+    };
+    Ok((record, draft))
+}
+
+/// A record read earlier must still be at the version the caller expects.
+pub(crate) fn check_version_of(record: &Record, if_match: Option<i64>) -> Result<(), StoreError> {
+    check_version(record["version"].as_i64().unwrap_or_default(), if_match)
 }
 
 fn check_version(current: i64, if_match: Option<i64>) -> Result<(), StoreError> {
