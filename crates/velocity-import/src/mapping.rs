@@ -559,6 +559,14 @@ pub struct Plan {
     /// values not listed are matched automatically.
     #[serde(default)]
     pub values: Vec<ValueMapping>,
+    /// Whether rows that match no key are also compared by name, company, address and the
+    /// like (contacts and accounts): sure matches merge, likely ones wait for review.
+    #[serde(default = "enabled")]
+    pub fuzzy_matching: bool,
+}
+
+fn enabled() -> bool {
+    true
 }
 
 impl Plan {
@@ -634,6 +642,7 @@ pub struct PlanChanges {
     pub default_country: Option<String>,
     /// Value choices; each replaces any earlier choice for the same field and value.
     pub values: Option<Vec<ValueChoice>>,
+    pub fuzzy_matching: Option<bool>,
 }
 
 /// One value of an enumerated column sent somewhere by a person (`target: null` leaves it
@@ -685,6 +694,9 @@ impl Plan {
         }
         if let Some(country) = changes.default_country {
             self.default_country = country.to_uppercase();
+        }
+        if let Some(fuzzy) = changes.fuzzy_matching {
+            self.fuzzy_matching = fuzzy;
         }
         for choice in changes.values.unwrap_or_default() {
             self.values

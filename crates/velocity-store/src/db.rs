@@ -262,6 +262,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "merges",
         include_str!("../migrations/sqlite/0004_merges.sql"),
     ),
+    (
+        5,
+        "import review",
+        include_str!("../migrations/sqlite/0005_import_review.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -283,6 +288,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "merges",
         include_str!("../migrations/postgres/0004_merges.sql"),
+    ),
+    (
+        5,
+        "import review",
+        include_str!("../migrations/postgres/0005_import_review.sql"),
     ),
 ];
 

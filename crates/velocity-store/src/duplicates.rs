@@ -9,7 +9,7 @@ use crate::records::Record;
 use crate::Db;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 use velocity_domain::{ObjectKind, WorkspaceId};
 use velocity_import::dedupe::{groups, profile_of, Index, Profile};
@@ -44,28 +44,9 @@ impl Db {
         min_confidence: f64,
         limit: usize,
     ) -> Result<Vec<DuplicateGroup>, StoreError> {
-        let ws = workspace.to_string();
-        let rows = sqlx::query(&format!(
-            "SELECT {} FROM {} WHERE workspace_id = $1 AND deleted_at IS NULL ORDER BY created_at, id",
-            select_list(kind),
-            kind.plural()
-        ))
-        .bind(&ws)
-        .fetch_all(self.reader())
-        .await?;
-        let records = rows
-            .iter()
-            .map(|row| decode_record(kind, row))
-            .collect::<Result<Vec<Record>, StoreError>>()?;
-        let companies = if kind == ObjectKind::Contact {
-            account_names(self, &ws).await?
-        } else {
-            HashMap::new()
-        };
-        let profiles: Vec<Profile> = records
-            .iter()
-            .map(|record| profile(kind, record, &companies))
-            .collect();
+        let mut conn = self.reader().acquire().await?;
+        let (records, profiles) = profiles(&mut conn, &workspace.to_string(), kind).await?;
+        drop(conn);
         let ids: Vec<String> = records
             .iter()
             .map(|r| r["id"].as_str().unwrap_or_default().to_string())
@@ -157,11 +138,44 @@ fn profile(kind: ObjectKind, record: &Record, companies: &HashMap<String, String
     profile_of(kind, &values, &attributes)
 }
 
-async fn account_names(db: &Db, workspace: &str) -> Result<HashMap<String, String>, StoreError> {
+/// Every live record of `kind` with its profile, oldest first.
+pub(crate) async fn profiles(
+    conn: &mut AnyConnection,
+    workspace: &str,
+    kind: ObjectKind,
+) -> Result<(Vec<Record>, Vec<Profile>), StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {} FROM {} WHERE workspace_id = $1 AND deleted_at IS NULL ORDER BY created_at, id",
+        select_list(kind),
+        kind.plural()
+    ))
+    .bind(workspace)
+    .fetch_all(&mut *conn)
+    .await?;
+    let records = rows
+        .iter()
+        .map(|row| decode_record(kind, row))
+        .collect::<Result<Vec<Record>, StoreError>>()?;
+    let companies = if kind == ObjectKind::Contact {
+        account_names(conn, workspace).await?
+    } else {
+        HashMap::new()
+    };
+    let profiles = records
+        .iter()
+        .map(|record| profile(kind, record, &companies))
+        .collect();
+    Ok((records, profiles))
+}
+
+async fn account_names(
+    conn: &mut AnyConnection,
+    workspace: &str,
+) -> Result<HashMap<String, String>, StoreError> {
     let rows =
         sqlx::query("SELECT id, name FROM accounts WHERE workspace_id = $1 AND deleted_at IS NULL")
             .bind(workspace)
-            .fetch_all(db.reader())
+            .fetch_all(&mut *conn)
             .await?;
     rows.iter()
         .map(|row| Ok((row.try_get("id")?, row.try_get("name")?)))

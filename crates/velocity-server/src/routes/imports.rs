@@ -15,7 +15,7 @@ use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 use velocity_domain::{ObjectKind, ValidationErrors, WorkspaceId};
 use velocity_import::mapping::{PlanChanges, IMPORTABLE};
-use velocity_store::imports::{Import, Preview};
+use velocity_store::imports::{Import, Preview, ReviewDecision};
 
 /// The uploaded file, spooled to disk so memory stays flat however large it is.
 struct Spooled {
@@ -245,8 +245,8 @@ pub struct RowsQuery {
     limit: Option<i64>,
 }
 
-const OUTCOMES: [&str; 7] = [
-    "created", "updated", "merged", "skipped", "error", "undone", "conflict",
+const OUTCOMES: [&str; 8] = [
+    "created", "updated", "merged", "skipped", "error", "undone", "conflict", "review",
 ];
 
 pub async fn rows(
@@ -351,4 +351,92 @@ pub async fn errors_csv(
         body,
     )
         .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// `GET …/review`: rows that probably duplicate an existing record, with the candidate.
+pub async fn review(
+    State(state): State<AppState>,
+    access: Access,
+    Path((_, id)): Path<(String, String)>,
+    Query(query): Query<PageQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let id = import_id(&id)?;
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::validation("limit", "must be between 1 and 500"));
+    }
+    let items = state
+        .db
+        .review_items(access.workspace, &id, query.after.unwrap_or(0), limit)
+        .await?;
+    let next = (items.len() as i64 == limit)
+        .then(|| items.last().map(|r| r.row))
+        .flatten();
+    Ok(Json(json!({"items": items, "next_after": next})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Merge,
+    Create,
+    Skip,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewBody {
+    decision: Verdict,
+    /// For `merge`: another record than the proposed candidate.
+    record_id: Option<String>,
+}
+
+/// `POST …/review/{row}`: merge, create or skip one row under review.
+pub async fn decide(
+    State(state): State<AppState>,
+    access: Access,
+    Path((_, id, row)): Path<(String, String, String)>,
+    ApiJson(body): ApiJson<ReviewBody>,
+) -> Result<Json<Value>, ApiError> {
+    access.require_write()?;
+    let id = import_id(&id)?;
+    let row: i64 = row
+        .parse()
+        .map_err(|_| ApiError::NotFound(format!("no import row `{row}`")))?;
+    let decision = match (body.decision, body.record_id) {
+        (Verdict::Merge, into) => {
+            let into = into
+                .map(|raw| {
+                    raw.parse::<velocity_domain::RecordId>()
+                        .map(|r| r.to_string())
+                        .map_err(|_| {
+                            ApiError::validation("record_id", format!("`{raw}` is not a record id"))
+                        })
+                })
+                .transpose()?;
+            ReviewDecision::Merge(into)
+        }
+        (_, Some(_)) => {
+            return Err(ApiError::validation(
+                "record_id",
+                "only a merge names a record",
+            ))
+        }
+        (Verdict::Create, None) => ReviewDecision::Create,
+        (Verdict::Skip, None) => ReviewDecision::Skip,
+    };
+    let (outcome, record_id) = state
+        .db
+        .decide_review(access.workspace, &id, row, decision)
+        .await?;
+    state.hub.notify(access.workspace);
+    Ok(Json(
+        json!({"row": row, "outcome": outcome, "record_id": record_id}),
+    ))
 }

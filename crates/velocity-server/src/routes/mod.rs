@@ -44,6 +44,8 @@ pub fn router(state: AppState, body_limit: usize, import_limit: usize) -> Router
         .route("/imports/{id}/rows", get(imports::rows))
         .route("/imports/{id}/errors.csv", get(imports::errors_csv))
         .route("/imports/{id}/file", get(imports::original_file))
+        .route("/imports/{id}/review", get(imports::review))
+        .route("/imports/{id}/review/{row}", post(imports::decide))
         .route(
             "/members",
             get(workspaces::members).post(workspaces::add_member),

@@ -8,11 +8,12 @@
 
 use super::choices::{Choices, Tally};
 use super::lookup::{self, fold, Lookup};
-use super::{add_counts, Import};
-use crate::bulk::{self, Cell};
+use super::outcome::{record_outcomes, Outcome};
+use super::review::fill_gaps;
+use super::Import;
+use crate::duplicates::{self, DEDUPLICATED};
 use crate::error::StoreError;
 use crate::events::{self, Actor, ActorKind, Draft, WriteContext};
-use crate::records::sql::SqlKind;
 use crate::records::{self, append_created_events, insert_records_without_events, Record};
 use crate::Db;
 use serde::Serialize;
@@ -20,6 +21,7 @@ use serde_json::{json, Map, Value};
 use sqlx::{AnyConnection, Row};
 use std::collections::{HashMap, HashSet};
 use velocity_domain::{parse_record, FieldType, Mode, ObjectKind, RecordInput, WorkspaceId};
+use velocity_import::dedupe::{profile_of, Index, Profile, MERGE_THRESHOLD, REVIEW_THRESHOLD};
 use velocity_import::values::{is_enumerated, ValueOverrides};
 use velocity_import::{prepare, Column, Context, ImportMode, Plan, ValueMapping};
 
@@ -34,8 +36,57 @@ enum Decision {
         input: RecordInput,
         merged: bool,
     },
+    /// Surely an existing record by likeness (no key matched): fill its gaps from the row.
+    Fill {
+        id: String,
+        proposal: Value,
+    },
+    /// Probably an existing record, but not surely: a person decides (the review queue).
+    Review {
+        candidate: String,
+        confidence: f64,
+        proposal: Value,
+    },
     Skip(String),
     Error(String),
+}
+
+/// The existing records of a contacts or accounts import, compared by likeness with rows that
+/// match no key.
+struct Fuzzy {
+    index: Index,
+    ids: Vec<String>,
+}
+
+impl Fuzzy {
+    async fn load(
+        conn: &mut AnyConnection,
+        workspace: &str,
+        kind: ObjectKind,
+    ) -> Result<Option<Fuzzy>, StoreError> {
+        let (records, profiles) = duplicates::profiles(conn, workspace, kind).await?;
+        if profiles.is_empty() {
+            return Ok(None);
+        }
+        let ids = records
+            .iter()
+            .map(|r| r["id"].as_str().unwrap_or_default().to_string())
+            .collect();
+        drop(records);
+        let index = tokio::task::spawn_blocking(move || Index::new(profiles))
+            .await
+            .map_err(|e| StoreError::Io(e.to_string()))?;
+        Ok(Some(Fuzzy { index, ids }))
+    }
+
+    /// The most likely existing record, if it is at least worth a review.
+    fn best(&self, profile: &Profile) -> Option<(String, f64)> {
+        self.index
+            .matches(profile)
+            .into_iter()
+            .find(|(_, confidence)| *confidence >= REVIEW_THRESHOLD)
+            .map(|(i, confidence)| (self.ids[i].clone(), confidence))
+    }
 }
 
 /// A row read back for processing.
@@ -73,6 +124,7 @@ struct Engine {
     refs: HashMap<ObjectKind, Lookup>,
     pipeline: Option<String>,
     choices: Choices,
+    fuzzy: Option<Fuzzy>,
 }
 
 fn referenced_kind(ty: FieldType) -> Option<ObjectKind> {
@@ -104,6 +156,11 @@ impl Engine {
         }
         let pipeline = lookup::default_pipeline(conn, workspace).await?;
         let choices = Choices::load(conn, workspace, pipeline.as_deref(), kind).await?;
+        let fuzzy = if plan.fuzzy_matching && DEDUPLICATED.contains(&kind) {
+            Fuzzy::load(conn, workspace, kind).await?
+        } else {
+            None
+        };
         Ok(Engine {
             kind,
             context: Context {
@@ -119,6 +176,7 @@ impl Engine {
             refs,
             pipeline,
             choices,
+            fuzzy,
         })
     }
 
@@ -315,15 +373,57 @@ impl Engine {
         }
         let mut values = prepared.values;
         let mut attributes = prepared.attributes;
+        // Profiled before references are resolved, while a contact's company is still a name.
+        let profile = self
+            .fuzzy
+            .as_ref()
+            .map(|_| profile_of(self.kind, &values, &attributes));
         let notes = self.resolve_references(&mut values, &mut attributes);
         let keys = self.keys_of(&values, prepared.external_id.as_deref());
-        let (existing, earlier_row, key) = self.matched(&keys);
+        let (mut existing, earlier_row, key) = self.matched(&keys);
         if let Some(earlier) = earlier_row.filter(|_| !dry_run) {
             return Err(earlier);
         }
-        let duplicate = key.as_ref().map(|(key, text)| {
+        let mut duplicate = key.as_ref().map(|(key, text)| {
             json!({"row": row.row, "key": key, "value": text, "record_id": existing, "earlier_row": earlier_row, "confidence": 1.0})
         });
+        let mut alike = None;
+        if let (None, None, Some(fuzzy), Some(profile)) =
+            (&existing, earlier_row, &self.fuzzy, &profile)
+        {
+            if let Some((id, confidence)) = fuzzy.best(profile) {
+                duplicate = Some(
+                    json!({"row": row.row, "key": "likeness", "record_id": id, "confidence": confidence}),
+                );
+                if confidence >= MERGE_THRESHOLD {
+                    existing = Some(id);
+                } else {
+                    alike = Some((id, confidence));
+                }
+            }
+        }
+        let likely = existing.clone().filter(|_| key.is_none());
+        if alike.is_some() || likely.is_some() {
+            let mut proposal = values.clone();
+            if !attributes.is_empty() {
+                proposal.insert("attributes".into(), Value::Object(attributes.clone()));
+            }
+            let proposal = Value::Object(proposal);
+            let decision = match (alike, likely) {
+                (Some((candidate, confidence)), _) => Decision::Review {
+                    candidate,
+                    confidence,
+                    proposal,
+                },
+                (None, Some(id)) if self.plan.mode != ImportMode::CreateOnly => {
+                    Decision::Fill { id, proposal }
+                }
+                _ => {
+                    Decision::Skip("matches an existing record and the mode is create only".into())
+                }
+            };
+            return Ok((decision, notes, duplicate));
+        }
         let matched = existing.is_some() || earlier_row.is_some();
         let mode = self.plan.mode;
         if matched && mode == ImportMode::CreateOnly {
@@ -413,30 +513,6 @@ async fn pending_rows(
         .collect()
 }
 
-/// A row's outcome, written with the change it made.
-struct Outcome {
-    row: i64,
-    outcome: &'static str,
-    record_id: Option<String>,
-    version: Option<i64>,
-    previous: Option<String>,
-    message: Option<String>,
-}
-
-impl Outcome {
-    /// An outcome that changed no record (skipped, error).
-    fn without_change(row: i64, outcome: &'static str, message: String) -> Outcome {
-        Outcome {
-            row,
-            outcome,
-            record_id: None,
-            version: None,
-            previous: None,
-            message: Some(message),
-        }
-    }
-}
-
 impl Db {
     /// Decides every row without writing anything.
     pub async fn preview_import(
@@ -469,6 +545,8 @@ impl Db {
                     Decision::Update { merged: true, .. } => "merged",
                     Decision::Update { .. } => "updated",
                     Decision::Skip(_) => "skipped",
+                    Decision::Fill { .. } => "merged",
+                    Decision::Review { .. } => "review",
                     Decision::Error(message) => {
                         if errors.len() < 50 {
                             errors.push(json!({"row": row.row, "message": message}));
@@ -568,6 +646,8 @@ impl Db {
         let mut outcomes = Vec::new();
         let mut creates: Vec<(i64, RecordInput, Option<String>)> = Vec::new();
         let mut drafts: Vec<Draft> = Vec::new();
+        let mut updated = Vec::new();
+        let lock = self.dialect().lock_for_update;
         for (row, decision, notes) in batch {
             let note = (!notes.is_empty()).then(|| notes.join("; "));
             match decision {
@@ -578,43 +658,57 @@ impl Db {
                 Decision::Error(message) => {
                     outcomes.push(Outcome::without_change(row, "error", message))
                 }
+                Decision::Review {
+                    candidate,
+                    confidence,
+                    proposal,
+                } => outcomes.push(Outcome {
+                    message: Some(format!(
+                        "may be the same as the {} {candidate} (confidence {confidence:.2}); \
+                         decide in the review queue",
+                        engine.kind.name()
+                    )),
+                    record_id: Some(candidate),
+                    confidence: Some(confidence),
+                    proposal: Some(proposal.to_string()),
+                    ..Outcome::without_change(row, "review", String::new())
+                }),
                 Decision::Update { id, input, merged } => {
                     let outcome = if merged { "merged" } else { "updated" };
-                    match records::update_without_event(
-                        &mut tx,
-                        ctx,
-                        &id,
-                        &input,
-                        None,
-                        self.dialect().lock_for_update,
-                    )
-                    .await
-                    {
-                        Ok(records::Updated::Changed(update)) => {
-                            outcomes.push(Outcome {
-                                row,
-                                outcome,
-                                record_id: Some(id),
-                                version: update.next["version"].as_i64(),
-                                previous: Some(Value::Object(update.previous).to_string()),
-                                message: note,
-                            });
-                            drafts.push(update.draft);
-                        }
-                        Ok(records::Updated::Unchanged(_)) => outcomes.push(Outcome {
-                            record_id: Some(id),
-                            ..Outcome::without_change(
-                                row,
-                                "skipped",
-                                "the record already holds these values".into(),
-                            )
-                        }),
-                        Err(StoreError::Invalid(errors)) => {
-                            outcomes.push(Outcome::without_change(row, "error", errors.to_string()))
-                        }
-                        Err(other) => return Err(other),
-                    }
+                    let result =
+                        records::update_without_event(&mut tx, ctx, &id, &input, None, lock).await;
+                    updated.push((row, id, outcome, note, result));
                 }
+                Decision::Fill { id, proposal } => {
+                    let result = fill_gaps(&mut tx, ctx, engine.kind, &id, &proposal, lock).await;
+                    updated.push((row, id, "merged", note, result));
+                }
+            }
+        }
+        for (row, id, outcome, note, result) in updated {
+            match result {
+                Ok(records::Updated::Changed(update)) => {
+                    outcomes.push(Outcome {
+                        record_id: Some(id),
+                        version: update.next["version"].as_i64(),
+                        previous: Some(Value::Object(update.previous).to_string()),
+                        message: note,
+                        ..Outcome::without_change(row, outcome, String::new())
+                    });
+                    drafts.push(update.draft);
+                }
+                Ok(records::Updated::Unchanged(_)) => outcomes.push(Outcome {
+                    record_id: Some(id),
+                    ..Outcome::without_change(
+                        row,
+                        "skipped",
+                        "the record already holds these values".into(),
+                    )
+                }),
+                Err(StoreError::Invalid(errors)) => {
+                    outcomes.push(Outcome::without_change(row, "error", errors.to_string()))
+                }
+                Err(other) => return Err(other),
             }
         }
         // Validation inside the insert names failing records by position; those rows become
@@ -646,57 +740,13 @@ impl Db {
         };
         for ((row, _, note), record) in creates.iter().zip(&created) {
             outcomes.push(Outcome {
-                row: *row,
-                outcome: "created",
                 record_id: record["id"].as_str().map(str::to_string),
                 version: Some(1),
-                previous: None,
                 message: note.clone(),
+                ..Outcome::without_change(*row, "created", String::new())
             });
         }
-        let optional = |text: &Option<String>| (SqlKind::Text, json!(text));
-        let cells: Vec<Vec<Cell>> = outcomes
-            .iter()
-            .map(|o| {
-                vec![
-                    bulk::text(&ws),
-                    bulk::text(&import),
-                    (SqlKind::Int, json!(o.row)),
-                    bulk::text(o.outcome),
-                    optional(&o.record_id),
-                    (SqlKind::Int, json!(o.version)),
-                    optional(&o.previous),
-                    optional(&o.message),
-                ]
-            })
-            .collect();
-        bulk::update_rows(
-            &mut tx,
-            "import_rows",
-            &["workspace_id", "import_id", "row_no"],
-            &[
-                "outcome",
-                "record_id",
-                "record_version",
-                "previous",
-                "message",
-            ],
-            &cells,
-        )
-        .await?;
-        let mut delta = Map::new();
-        for outcome in &outcomes {
-            let key = if outcome.outcome == "error" {
-                "errors"
-            } else {
-                outcome.outcome
-            };
-            for key in [key, "processed"] {
-                let n = delta.get(key).and_then(Value::as_i64).unwrap_or(0);
-                delta.insert(key.to_string(), json!(n + 1));
-            }
-        }
-        add_counts(&mut tx, &ws, &import, &delta).await?;
+        let delta = record_outcomes(&mut tx, &ws, &import, &outcomes, None).await?;
         for record in &created {
             engine.remember(record);
         }

@@ -1,16 +1,20 @@
 //! Imports as stored: the batch (what was uploaded, how it was read, the plan, progress), the
 //! raw file in chunks, and every raw row with the outcome it had. The engine that turns rows
 //! into records lives in [`commit`]; [`undo`] reverts a batch; [`lookup`] finds existing records
-//! by their keys; [`upload`] reads a file in; [`report`] writes the error file.
+//! by their keys; [`upload`] reads a file in; [`report`] writes the error file; [`review`]
+//! applies a person's decisions on likely duplicates.
 
 mod choices;
 mod commit;
 mod lookup;
+mod outcome;
 mod report;
+mod review;
 mod undo;
 mod upload;
 
 pub use commit::Preview;
+pub use review::{ReviewDecision, ReviewItem};
 
 use crate::bulk::{insert_rows, text, Cell};
 use crate::error::StoreError;

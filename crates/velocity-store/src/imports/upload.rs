@@ -69,6 +69,7 @@ fn proposed_plan(object: ObjectKind, layout: &Layout, sample: &[Vec<String>]) ->
         ),
         default_country: "US".into(),
         values: Vec::new(),
+        fuzzy_matching: true,
     }
 }
 

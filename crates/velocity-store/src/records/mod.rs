@@ -11,7 +11,7 @@ mod rules;
 pub(crate) mod sql;
 
 pub(crate) use create::{
-    append_created_events, create_in_transaction, insert_default_pipeline,
+    append_created_events, create_in_transaction, insert_default_pipeline, insert_records,
     insert_records_without_events,
 };
 pub use dossier::ContactDossier;

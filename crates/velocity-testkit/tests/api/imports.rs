@@ -9,6 +9,7 @@ both_databases!(
     a_contacts_file_goes_from_upload_to_undo,
     deals_link_to_accounts_and_get_missing_stages,
     stage_owner_and_kind_values_are_mapped,
+    likely_duplicates_wait_for_review,
     bad_files_get_clear_errors,
     oversized_and_malformed_uploads_are_refused,
     another_workspace_cannot_reach_an_import,
@@ -362,6 +363,127 @@ Epsilon,Engaging,,500\n";
     assert!(deal("Alpha")["owner_id"].is_string());
 }
 
+async fn likely_duplicates_wait_for_review(app: TestApp) {
+    let session = app.signup("review@example.com", "Review").await;
+    let acme = session.create("accounts", json!({"name": "Acme"})).await;
+    let people = [
+        ("Jonathan", "Smith", "Springfield", "Engineer"),
+        ("Maria", "Garcia", "Lisbon", "CEO"),
+        ("Li", "Wei", "Osaka", "Buyer"),
+        ("Anna", "Kowalski", "Berlin", "VP Sales"),
+        ("Tom", "Okafor", "Lagos", "Engineer"),
+    ];
+    let mut existing = Vec::new();
+    for (i, (first, last, city, title)) in people.iter().enumerate() {
+        existing.push(
+            session
+                .create("contacts", json!({"first_name": first, "last_name": last, "title": title, "email": format!("p{i}@acme.com"), "account_id": acme["id"], "attributes": {"city": city, "street": format!("{} Main Street", 10 + i)}}))
+                .await,
+        );
+    }
+    let file = "First Name,Last Name,Company Name,City,Street,Job Title\n\
+Jonathan,Smith,Acme,Springfield,10 Main Street,Engineer\n\
+Jonathon,Smith,Acme,,,\n\
+Rosa,Diaz,Initech,Madrid,1 Calle Mayor,CTO\n\
+Jonathan,Smith,Initech,,,\n";
+    let (status, import) = upload(&session, "contacts", "people.csv", file.as_bytes()).await;
+    assert_eq!(status, 201, "{import}");
+    let id = import["id"].as_str().unwrap().to_string();
+    let path = session.ws(&format!("/imports/{id}"));
+    let (_, preview) = session.post(&format!("{path}/preview"), json!({})).await;
+    assert_eq!(preview["counts"]["merged"], 2, "{preview}");
+    assert_eq!(preview["counts"]["review"], 1, "{preview}");
+    assert_eq!(preview["counts"]["created"], 1, "{preview}");
+    let likeness: Vec<&Value> = preview["duplicates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["key"] == "likeness")
+        .collect();
+    assert_eq!(likeness.len(), 3, "{preview}");
+    assert!(likeness.iter().all(|d| d["record_id"] == existing[0]["id"]));
+
+    session.post(&format!("{path}/commit"), json!({})).await;
+    let done = wait_for(&session, &id, "committed").await;
+    assert_eq!(done["counts"]["review"], 1, "{done}");
+    let (status, queue) = session.get(&format!("{path}/review")).await;
+    assert_eq!(status, 200, "{queue}");
+    let item = queue["items"][0].clone();
+    assert_eq!(item["row"], 4, "{queue}");
+    assert_eq!(item["candidate"]["id"], existing[0]["id"]);
+    assert_eq!(item["values"][2], "Initech");
+    let confidence = item["confidence"].as_f64().unwrap();
+    assert!((0.5..0.85).contains(&confidence), "{confidence}");
+
+    for (body, expected) in [
+        (json!({"decision": "maybe"}), 422),
+        (
+            json!({"decision": "create", "record_id": existing[1]["id"]}),
+            422,
+        ),
+        (json!({"decision": "merge", "record_id": "nope"}), 422),
+    ] {
+        let (status, response) = session.post(&format!("{path}/review/4"), body).await;
+        assert_eq!(status, expected, "{response}");
+    }
+    assert_eq!(
+        session
+            .post(&format!("{path}/review/99"), json!({"decision": "skip"}))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        session
+            .post(&format!("{path}/review/3"), json!({"decision": "skip"}))
+            .await
+            .0,
+        409
+    );
+    let viewer = session.invite("review-viewer@example.com", "viewer").await;
+    assert_eq!(
+        viewer
+            .post(&format!("{path}/review/2"), json!({"decision": "skip"}))
+            .await
+            .0,
+        403
+    );
+
+    let (status, decided) = session
+        .post(&format!("{path}/review/4"), json!({"decision": "merge"}))
+        .await;
+    assert_eq!(status, 200, "{decided}");
+    assert_eq!(decided["outcome"], "merged");
+    assert_eq!(decided["record_id"], existing[0]["id"]);
+    let (status, again) = session
+        .post(&format!("{path}/review/4"), json!({"decision": "create"}))
+        .await;
+    assert_eq!(status, 409, "a row is decided once: {again}");
+    let (_, done) = session.get(&path).await;
+    assert_eq!(done["counts"]["review"], 0, "{done}");
+    // Rows 1 and 2 held nothing the record lacks, so they were skipped; row 4 merged.
+    assert_eq!(done["counts"]["merged"], 1, "{done}");
+    assert_eq!(done["counts"]["skipped"], 2, "{done}");
+    let (_, jonathan) = session
+        .get(&session.ws(&format!(
+            "/contacts/{}",
+            existing[0]["id"].as_str().unwrap()
+        )))
+        .await;
+    assert_eq!(
+        jonathan["first_name"], "Jonathan",
+        "a likely match keeps its own values"
+    );
+    assert_eq!(jonathan["attributes"]["account"], "Initech", "{jonathan}");
+    let (_, queue) = session.get(&format!("{path}/review")).await;
+    assert_eq!(queue["items"], json!([]));
+
+    // Undo reverts the reviewed merge with the rest of the batch.
+    session.post(&format!("{path}/undo"), json!({})).await;
+    let undone = wait_for(&session, &id, "undone").await;
+    assert_eq!(undone["counts"]["undone"], 2, "{undone}");
+}
+
 async fn bad_files_get_clear_errors(app: TestApp) {
     let session = app.signup("bad-files@example.com", "Bad").await;
     let cases: [(&[u8], &str); 4] = [
@@ -406,6 +528,10 @@ async fn another_workspace_cannot_reach_an_import(app: TestApp) {
         stranger.get(&theirs("/rows")).await,
         stranger.get(&theirs("/errors.csv")).await,
         stranger.get(&theirs("/file")).await,
+        stranger.get(&theirs("/review")).await,
+        stranger
+            .post(&theirs("/review/1"), json!({"decision": "skip"}))
+            .await,
         stranger.post(&theirs("/preview"), json!({})).await,
         stranger.post(&theirs("/commit"), json!({})).await,
         stranger.post(&theirs("/undo"), json!({})).await,
