@@ -91,7 +91,9 @@ pub fn attribute_key(name: &str) -> String {
     let mut key = String::new();
     for c in name.trim().chars() {
         if c.is_alphanumeric() {
-            key.extend(c.to_lowercase());
+            // Some lower cases add marks (`İ` is `i` and a combining dot): only letters and
+            // digits are kept, so a key read back as a target is the same key.
+            key.extend(c.to_lowercase().filter(|l| l.is_alphanumeric()));
         } else if !key.is_empty() && !key.ends_with('_') {
             key.push('_');
         }
@@ -821,13 +823,22 @@ pub fn propose(
             }
             None => ColumnMapping {
                 column: header.clone(),
-                target: Target::Attribute(attribute_key(header)).to_string(),
+                target: Target::Attribute(column_key(index, header)).to_string(),
                 confidence: 0.5,
                 reason: "no field matches; kept as a custom attribute".into(),
             },
         });
     }
     proposals.into_iter().flatten().collect()
+}
+
+/// The attribute key of a column; a name without a letter or digit (`---`, `#`) is called by
+/// its position instead, as a blank name is.
+fn column_key(index: usize, header: &str) -> String {
+    match attribute_key(header) {
+        key if key.is_empty() => format!("column_{}", index + 1),
+        key => key,
+    }
 }
 
 fn target_from_name(name: &'static str, object: ObjectKind) -> Target {
@@ -991,6 +1002,23 @@ mod tests {
             ],
         );
         assert_eq!(targets, ["email", "phone", "attribute:col_c"]);
+    }
+
+    #[test]
+    fn columns_named_without_letters_still_resolve() {
+        // Found by the fuzzer: a `---` column became `attribute:`, which no plan accepts.
+        let headers: Vec<String> = ["---", "İl", "Name"].map(String::from).to_vec();
+        let proposed = propose(ObjectKind::Account, &headers, &[]);
+        assert_eq!(proposed[0].target, "attribute:column_1");
+        assert_eq!(proposed[1].target, "attribute:il");
+        for mapping in &proposed {
+            let target = Target::parse(&mapping.target, ObjectKind::Account).unwrap();
+            assert_eq!(target.to_string(), mapping.target);
+        }
+        assert_eq!(
+            attribute_key(&attribute_key("İSTANBUL Ofis")),
+            "istanbul_ofis"
+        );
     }
 
     #[test]
