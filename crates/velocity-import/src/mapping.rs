@@ -810,7 +810,8 @@ pub fn propose(
                 .iter()
                 .filter_map(|row| row.get(index).map(String::as_str)),
         );
-        let by_value = sniffed_target(object, kinds).filter(|(t, _)| !taken.contains(t));
+        let by_value = sniffed_target(object, kinds)
+            .filter(|(t, _)| !taken.contains(t) && !named_otherwise(header, t));
         proposals[index] = Some(match by_value {
             Some((target, share)) => {
                 taken.push(target.clone());
@@ -851,6 +852,16 @@ fn target_from_name(name: &'static str, object: ObjectKind) -> Target {
                 Target::Field(f.name)
             }),
     }
+}
+
+/// Values that look like a field's but sit under a name that says they are something else:
+/// a fax number is written like a phone number but is not the number to call.
+fn named_otherwise(header: &str, target: &Target) -> bool {
+    const OTHER: &[(&str, &str)] = &[("fax", "phone")];
+    let squashed = squash(header);
+    OTHER
+        .iter()
+        .any(|(word, field)| squashed.contains(word) && *target == Target::Field(field))
 }
 
 /// A field the values alone point to, with the share of values that fit.
@@ -992,6 +1003,117 @@ mod tests {
     }
 
     #[test]
+    fn salesforce_accounts_and_maven_files_map_by_name() {
+        // Headers of the Data Loader sample and the Maven export (../shared/data); the
+        // `mapping-check` command checks the whole files.
+        let sf = mapped(
+            ObjectKind::Account,
+            &[
+                "ID",
+                "NAME",
+                "TYPE",
+                "BILLINGSTREET",
+                "BILLINGCITY",
+                "PHONE",
+                "FAX",
+                "WEBSITE",
+                "INDUSTRY",
+                "ANNUALREVENUE",
+                "NUMBEROFEMPLOYEES",
+                "OWNERID",
+                "ORACLE_ID__C",
+            ],
+            &[&[
+                "001x0000002xLCVAA2",
+                "Gravity Investments",
+                "",
+                "150 Palmer Drive",
+                "FORT COLLINS",
+                "(970) 555-0100",
+                "(970) 555-0101",
+                "www.gravity.com",
+                "Finance",
+                "6.0E7",
+                "120",
+                "005x0000000fNSiAAM",
+                "4-203974",
+            ]],
+        );
+        assert_eq!(
+            sf,
+            [
+                "external_id",
+                "name",
+                "attribute:type",
+                "address",
+                "attribute:billingcity",
+                "phone",
+                "attribute:fax",
+                "website",
+                "industry",
+                "annual_revenue",
+                "employees",
+                "owner_id",
+                "attribute:oracle_id_c"
+            ]
+        );
+        let pipeline = mapped(
+            ObjectKind::Deal,
+            &[
+                "opportunity_id",
+                "sales_agent",
+                "product",
+                "account",
+                "deal_stage",
+                "engage_date",
+                "close_date",
+                "close_value",
+            ],
+            &[],
+        );
+        assert_eq!(
+            pipeline,
+            [
+                "external_id",
+                "owner_id",
+                "product_ids",
+                "account_id",
+                "stage_id",
+                "attribute:engage_date",
+                "close_date",
+                "amount"
+            ]
+        );
+        let accounts = mapped(
+            ObjectKind::Account,
+            &[
+                "account",
+                "sector",
+                "year_established",
+                "revenue",
+                "employees",
+            ],
+            &[],
+        );
+        assert_eq!(
+            accounts,
+            [
+                "name",
+                "industry",
+                "attribute:year_established",
+                "annual_revenue",
+                "employees"
+            ]
+        );
+        let products = mapped(
+            ObjectKind::Product,
+            &["product", "series", "sales_price"],
+            &[],
+        );
+        assert_eq!(products, ["name", "category", "price"]);
+    }
+
+    #[test]
     fn unnamed_columns_are_judged_by_their_values() {
         let targets = mapped(
             ObjectKind::Contact,
@@ -1002,6 +1124,13 @@ mod tests {
             ],
         );
         assert_eq!(targets, ["email", "phone", "attribute:col_c"]);
+        // A fax column holds phone-like values but is not the phone to call.
+        let fax = mapped(
+            ObjectKind::Account,
+            &["Name", "Fax"],
+            &[&["Acme", "(415) 555-0101"], &["Bo", "+1 415 555 0102"]],
+        );
+        assert_eq!(fax, ["name", "attribute:fax"]);
     }
 
     #[test]
