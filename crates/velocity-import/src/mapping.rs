@@ -91,7 +91,9 @@ pub fn attribute_key(name: &str) -> String {
     let mut key = String::new();
     for c in name.trim().chars() {
         if c.is_alphanumeric() {
-            key.extend(c.to_lowercase());
+            // Some lower cases add marks (`İ` is `i` and a combining dot): only letters and
+            // digits are kept, so a key read back as a target is the same key.
+            key.extend(c.to_lowercase().filter(|l| l.is_alphanumeric()));
         } else if !key.is_empty() && !key.ends_with('_') {
             key.push('_');
         }
@@ -820,7 +822,8 @@ pub fn propose(
                 .iter()
                 .filter_map(|row| row.get(index).map(String::as_str)),
         );
-        let by_value = sniffed_target(object, kinds).filter(|(t, _)| !taken.contains(t));
+        let by_value = sniffed_target(object, kinds)
+            .filter(|(t, _)| !taken.contains(t) && !named_otherwise(header, t));
         proposals[index] = Some(match by_value {
             Some((target, share)) => {
                 taken.push(target.clone());
@@ -833,13 +836,22 @@ pub fn propose(
             }
             None => ColumnMapping {
                 column: header.clone(),
-                target: Target::Attribute(attribute_key(header)).to_string(),
+                target: Target::Attribute(column_key(index, header)).to_string(),
                 confidence: 0.5,
                 reason: "no field matches; kept as a custom attribute".into(),
             },
         });
     }
     proposals.into_iter().flatten().collect()
+}
+
+/// The attribute key of a column; a name without a letter or digit (`---`, `#`) is called by
+/// its position instead, as a blank name is.
+fn column_key(index: usize, header: &str) -> String {
+    match attribute_key(header) {
+        key if key.is_empty() => format!("column_{}", index + 1),
+        key => key,
+    }
 }
 
 fn target_from_name(name: &'static str, object: ObjectKind) -> Target {
@@ -852,6 +864,16 @@ fn target_from_name(name: &'static str, object: ObjectKind) -> Target {
                 Target::Field(f.name)
             }),
     }
+}
+
+/// Values that look like a field's but sit under a name that says they are something else:
+/// a fax number is written like a phone number but is not the number to call.
+fn named_otherwise(header: &str, target: &Target) -> bool {
+    const OTHER: &[(&str, &str)] = &[("fax", "phone")];
+    let squashed = squash(header);
+    OTHER
+        .iter()
+        .any(|(word, field)| squashed.contains(word) && *target == Target::Field(field))
 }
 
 /// A field the values alone point to, with the share of values that fit.
@@ -993,6 +1015,117 @@ mod tests {
     }
 
     #[test]
+    fn salesforce_accounts_and_maven_files_map_by_name() {
+        // Headers of the Data Loader sample and the Maven export (../shared/data); the
+        // `mapping-check` command checks the whole files.
+        let sf = mapped(
+            ObjectKind::Account,
+            &[
+                "ID",
+                "NAME",
+                "TYPE",
+                "BILLINGSTREET",
+                "BILLINGCITY",
+                "PHONE",
+                "FAX",
+                "WEBSITE",
+                "INDUSTRY",
+                "ANNUALREVENUE",
+                "NUMBEROFEMPLOYEES",
+                "OWNERID",
+                "ORACLE_ID__C",
+            ],
+            &[&[
+                "001x0000002xLCVAA2",
+                "Gravity Investments",
+                "",
+                "150 Palmer Drive",
+                "FORT COLLINS",
+                "(970) 555-0100",
+                "(970) 555-0101",
+                "www.gravity.com",
+                "Finance",
+                "6.0E7",
+                "120",
+                "005x0000000fNSiAAM",
+                "4-203974",
+            ]],
+        );
+        assert_eq!(
+            sf,
+            [
+                "external_id",
+                "name",
+                "attribute:type",
+                "address",
+                "attribute:billingcity",
+                "phone",
+                "attribute:fax",
+                "website",
+                "industry",
+                "annual_revenue",
+                "employees",
+                "owner_id",
+                "attribute:oracle_id_c"
+            ]
+        );
+        let pipeline = mapped(
+            ObjectKind::Deal,
+            &[
+                "opportunity_id",
+                "sales_agent",
+                "product",
+                "account",
+                "deal_stage",
+                "engage_date",
+                "close_date",
+                "close_value",
+            ],
+            &[],
+        );
+        assert_eq!(
+            pipeline,
+            [
+                "external_id",
+                "owner_id",
+                "product_ids",
+                "account_id",
+                "stage_id",
+                "attribute:engage_date",
+                "close_date",
+                "amount"
+            ]
+        );
+        let accounts = mapped(
+            ObjectKind::Account,
+            &[
+                "account",
+                "sector",
+                "year_established",
+                "revenue",
+                "employees",
+            ],
+            &[],
+        );
+        assert_eq!(
+            accounts,
+            [
+                "name",
+                "industry",
+                "attribute:year_established",
+                "annual_revenue",
+                "employees"
+            ]
+        );
+        let products = mapped(
+            ObjectKind::Product,
+            &["product", "series", "sales_price"],
+            &[],
+        );
+        assert_eq!(products, ["name", "category", "price"]);
+    }
+
+    #[test]
     fn unnamed_columns_are_judged_by_their_values() {
         let targets = mapped(
             ObjectKind::Contact,
@@ -1003,6 +1136,30 @@ mod tests {
             ],
         );
         assert_eq!(targets, ["email", "phone", "attribute:col_c"]);
+        // A fax column holds phone-like values but is not the phone to call.
+        let fax = mapped(
+            ObjectKind::Account,
+            &["Name", "Fax"],
+            &[&["Acme", "(415) 555-0101"], &["Bo", "+1 415 555 0102"]],
+        );
+        assert_eq!(fax, ["name", "attribute:fax"]);
+    }
+
+    #[test]
+    fn columns_named_without_letters_still_resolve() {
+        // Found by the fuzzer: a `---` column became `attribute:`, which no plan accepts.
+        let headers: Vec<String> = ["---", "İl", "Name"].map(String::from).to_vec();
+        let proposed = propose(ObjectKind::Account, &headers, &[]);
+        assert_eq!(proposed[0].target, "attribute:column_1");
+        assert_eq!(proposed[1].target, "attribute:il");
+        for mapping in &proposed {
+            let target = Target::parse(&mapping.target, ObjectKind::Account).unwrap();
+            assert_eq!(target.to_string(), mapping.target);
+        }
+        assert_eq!(
+            attribute_key(&attribute_key("İSTANBUL Ofis")),
+            "istanbul_ofis"
+        );
     }
 
     #[test]

@@ -93,6 +93,10 @@ pub fn parse_money(text: &str) -> Result<(f64, Option<&'static str>), String> {
         Some(inner) => (true, inner),
         None => (false, trimmed),
     };
+    // Salesforce's Data Loader and spreadsheets write large amounts as `6.0E7`.
+    if let Some(amount) = scientific(inner) {
+        return Ok((if negative { -amount } else { amount }, None));
+    }
     let currency = currency_code(inner);
     let number: String = inner
         .chars()
@@ -110,6 +114,24 @@ pub fn parse_money(text: &str) -> Result<(f64, Option<&'static str>), String> {
         return Err(invalid());
     }
     Ok((if negative { -amount } else { amount }, currency))
+}
+
+/// A number in E notation with a decimal point (`6.0E7`, `8.48e10`, `-1.5E-3`), nothing else.
+fn scientific(text: &str) -> Option<f64> {
+    fn unsigned(s: &str) -> &str {
+        s.strip_prefix(['+', '-']).unwrap_or(s)
+    }
+    fn digits(s: &str) -> bool {
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+    }
+    let (mantissa, exponent) = text.split_once(['e', 'E'])?;
+    let mantissa = unsigned(mantissa);
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, "0"));
+    let exponent = unsigned(exponent);
+    if !(digits(whole) && digits(fraction) && digits(exponent)) || exponent.len() > 3 {
+        return None;
+    }
+    text.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
 /// Rewrites `1.234,56` and `1,234.56` alike as `1234.56`: the separator that comes last is the
@@ -233,6 +255,13 @@ mod tests {
         assert_eq!(parse_money("1.234.567"), Ok((1_234_567.0, None)));
         assert_eq!(parse_money("22,5"), Ok((22.5, None)));
         assert_eq!(parse_money("1'000.50 CHF"), Ok((1000.5, Some("CHF"))));
+        assert_eq!(parse_money("6.0E7"), Ok((60_000_000.0, None)));
+        assert_eq!(parse_money("8.48E10"), Ok((84_800_000_000.0, None)));
+        assert_eq!(parse_money("-1.5e-3"), Ok((-0.0015, None)));
+        assert_eq!(parse_number("1.2E4"), Ok(12_000.0));
+        assert!(parse_money("E7").is_err());
+        assert!(parse_money("1.2.3E4").is_err());
+        assert!(parse_money("1E9999").is_err());
         assert!(parse_money("twelve").is_err());
         assert!(parse_money("12 apples").is_err());
     }

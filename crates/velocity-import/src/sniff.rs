@@ -406,6 +406,9 @@ fn ragged(values: &[String], width: usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mapping::{self, Target, IMPORTABLE};
+    use crate::{rows, Context, DayOrder, ImportMode, Plan};
+    use proptest::prelude::*;
 
     fn probe(bytes: &[u8]) -> Result<TextEncoding, ReadError> {
         let mut probe = EncodingProbe::default();
@@ -491,5 +494,123 @@ mod tests {
         assert_eq!(rows[1].line, 3);
         assert!(rows[2].problem.as_deref().unwrap().contains("never closed"));
         assert_eq!(rows.len(), 3);
+    }
+
+    /// A file through the whole reading path of an upload, as the fuzz target (`fuzz/`) drives
+    /// it: the probe fed in `pieces` chunks, the head decoded and sniffed, a mapping proposed
+    /// from its rows, then every row of the decoded file prepared. Returns the rows read.
+    fn read_as_upload(file: &[u8], object: velocity_domain::ObjectKind, pieces: usize) -> usize {
+        let mut probe = EncodingProbe::default();
+        for chunk in file.chunks(file.len().div_ceil(pieces).max(1)) {
+            probe.feed(chunk);
+        }
+        let detected = probe.finish();
+        let mut whole = EncodingProbe::default();
+        whole.feed(file);
+        assert_eq!(detected, whole.finish(), "chunking changed the encoding");
+        let Ok(encoding) = detected else {
+            return 0;
+        };
+        let mut head = String::new();
+        if encoding
+            .decode(probe.head())
+            .read_to_string(&mut head)
+            .is_err()
+        {
+            return 0;
+        }
+        let Ok(layout) = sniff_layout(&head) else {
+            return 0;
+        };
+        let sample: Vec<Vec<String>> = Rows::new(head.as_bytes(), &layout)
+            .filter_map(Result::ok)
+            .take(SAMPLE_RECORDS)
+            .map(|r| r.values)
+            .collect();
+        let plan = Plan {
+            columns: mapping::propose(object, &layout.headers, &sample),
+            mode: ImportMode::CreateAndUpdate,
+            match_keys: mapping::default_match_keys(object),
+            day_order: DayOrder::detect(
+                sample.iter().flatten().map(String::as_str),
+                DayOrder::MonthFirst,
+            ),
+            default_country: "US".into(),
+            values: Vec::new(),
+        };
+        for proposed in &plan.columns {
+            let parsed = Target::parse(&proposed.target, object).map(|t| t.to_string());
+            assert_eq!(parsed.as_deref(), Ok(proposed.target.as_str()));
+        }
+        let columns = plan.resolve(object, &layout.headers).unwrap();
+        let context = Context {
+            default_country: plan.default_country.clone(),
+            day_order: plan.day_order,
+            values: Default::default(),
+        };
+        let mut read = 0;
+        for row in Rows::new(encoding.decode(file), &layout) {
+            let Ok(row) = row else { break };
+            rows::prepare(object, &columns, &row.values, &context);
+            read += 1;
+        }
+        read
+    }
+
+    #[test]
+    fn a_file_without_letters_in_a_header_reads_through() {
+        // The fuzzer's first find: a `---` column name gave a plan that did not resolve.
+        let file = b",,---,Name,name\n1,2,3,4,5\n";
+        for object in IMPORTABLE {
+            assert_eq!(read_as_upload(file, object, 3), 1);
+        }
+    }
+
+    /// Bytes that look a little like CSV exports, so the cases reach past the encoding probe.
+    fn csvish() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            Just(b",".to_vec()),
+            Just(b";".to_vec()),
+            Just(b"\t".to_vec()),
+            Just(b"|".to_vec()),
+            Just(b"\"".to_vec()),
+            Just(b"\n".to_vec()),
+            Just(b"\r\n".to_vec()),
+            Just(b"\xEF\xBB\xBF".to_vec()),
+            Just(b"\xFF\xFE".to_vec()),
+            Just(b"\xFE\xFF".to_vec()),
+            Just("Jos\u{e9}".as_bytes().to_vec()),
+            Just(b"Jos\xe9".to_vec()),
+            Just(b"email".to_vec()),
+            Just(b"ana@x.com".to_vec()),
+            Just(b"+1 415 555 0100".to_vec()),
+            Just(b"2024-02-30".to_vec()),
+            Just(b"1.234,50 \xe2\x82\xac".to_vec()),
+            "[a-zA-Z0-9 _-]{1,8}".prop_map(String::into_bytes),
+            proptest::collection::vec(any::<u8>(), 1..6),
+        ];
+        proptest::collection::vec(piece, 0..60).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn arbitrary_bytes_never_break_the_reading_path(
+            file in proptest::collection::vec(any::<u8>(), 0..600),
+            object in 0..IMPORTABLE.len(),
+            pieces in 1usize..33,
+        ) {
+            read_as_upload(&file, IMPORTABLE[object], pieces);
+        }
+
+        #[test]
+        fn csv_like_bytes_never_break_the_reading_path(
+            file in csvish(),
+            object in 0..IMPORTABLE.len(),
+            pieces in 1usize..33,
+        ) {
+            read_as_upload(&file, IMPORTABLE[object], pieces);
+        }
     }
 }
