@@ -10,9 +10,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::io::Read;
-use velocity_import::mapping::{self, default_match_keys, IMPORTABLE};
+use velocity_import::mapping::{self, IMPORTABLE};
 use velocity_import::values::ValueOverrides;
-use velocity_import::{rows, sniff, Context, DayOrder, EncodingProbe, ImportMode, Plan, Rows};
+use velocity_import::{rows, sniff, Context, EncodingProbe, Plan, Rows};
 
 const SAMPLE_ROWS: usize = 200;
 
@@ -56,17 +56,7 @@ fuzz_target!(|data: &[u8]| {
         .take(SAMPLE_ROWS)
         .map(|row| row.values)
         .collect();
-    let plan = Plan {
-        columns: mapping::propose(object, &layout.headers, &sample),
-        mode: ImportMode::CreateAndUpdate,
-        match_keys: default_match_keys(object),
-        day_order: DayOrder::detect(
-            sample.iter().flatten().map(String::as_str),
-            DayOrder::MonthFirst,
-        ),
-        default_country: "US".into(),
-        values: Vec::new(),
-    };
+    let plan = Plan::propose(object, &layout.headers, &sample);
     for proposed in &plan.columns {
         let parsed = mapping::Target::parse(&proposed.target, object).map(|t| t.to_string());
         assert_eq!(

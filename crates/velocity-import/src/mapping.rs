@@ -666,6 +666,23 @@ pub struct ColumnChoice {
 }
 
 impl Plan {
+    /// The plan proposed for a file before anyone has looked at it: a target per column, every
+    /// row matched and updated by the object's keys, dates read in the order the sample shows.
+    pub fn propose(object: ObjectKind, headers: &[String], sample: &[Vec<String>]) -> Plan {
+        Plan {
+            columns: propose(object, headers, sample),
+            mode: ImportMode::CreateAndUpdate,
+            match_keys: default_match_keys(object),
+            day_order: DayOrder::detect(
+                sample.iter().flatten().map(String::as_str),
+                DayOrder::MonthFirst,
+            ),
+            default_country: "US".into(),
+            values: Vec::new(),
+            fuzzy_matching: true,
+        }
+    }
+
     /// Applies a person's changes, then checks the result against the file's columns.
     pub fn apply(
         &mut self,

@@ -406,8 +406,8 @@ fn ragged(values: &[String], width: usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mapping::{self, Target, IMPORTABLE};
-    use crate::{rows, Context, DayOrder, ImportMode, Plan};
+    use crate::mapping::{Target, IMPORTABLE};
+    use crate::{rows, Context, Plan};
     use proptest::prelude::*;
 
     fn probe(bytes: &[u8]) -> Result<TextEncoding, ReadError> {
@@ -527,17 +527,7 @@ mod tests {
             .take(SAMPLE_RECORDS)
             .map(|r| r.values)
             .collect();
-        let plan = Plan {
-            columns: mapping::propose(object, &layout.headers, &sample),
-            mode: ImportMode::CreateAndUpdate,
-            match_keys: mapping::default_match_keys(object),
-            day_order: DayOrder::detect(
-                sample.iter().flatten().map(String::as_str),
-                DayOrder::MonthFirst,
-            ),
-            default_country: "US".into(),
-            values: Vec::new(),
-        };
+        let plan = Plan::propose(object, &layout.headers, &sample);
         for proposed in &plan.columns {
             let parsed = Target::parse(&proposed.target, object).map(|t| t.to_string());
             assert_eq!(parsed.as_deref(), Ok(proposed.target.as_str()));

@@ -15,10 +15,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use velocity_domain::ObjectKind;
-use velocity_import::mapping::{self, default_match_keys, ColumnMapping};
-use velocity_import::{
-    prepare, sniff, Context, DayOrder, EncodingProbe, ImportMode, Layout, Plan, Rows, TextEncoding,
-};
+use velocity_import::mapping::ColumnMapping;
+use velocity_import::{prepare, sniff, Context, EncodingProbe, Layout, Plan, Rows, TextEncoding};
 
 /// Check the mapping proposed for the real export samples (Salesforce Data Loader, Maven CRM,
 /// Data Loader's CSV edge cases) against a hand-written expectation for every column, then run
@@ -541,17 +539,7 @@ fn check_import(
         read.layout.headers.len(),
         read.rows.len()
     );
-    let plan = Plan {
-        columns: mapping::propose(object, &read.layout.headers, &read.sample),
-        mode: ImportMode::CreateAndUpdate,
-        match_keys: default_match_keys(object),
-        day_order: DayOrder::detect(
-            read.sample.iter().flatten().map(String::as_str),
-            DayOrder::MonthFirst,
-        ),
-        default_country: "US".into(),
-        values: Vec::new(),
-    };
+    let plan = Plan::propose(object, &read.layout.headers, &read.sample);
     outcome.columns = plan.columns.len();
     for ColumnMapping {
         column,

@@ -10,10 +10,7 @@ use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use velocity_domain::{ObjectKind, WorkspaceId};
-use velocity_import::mapping::{default_match_keys, propose};
-use velocity_import::{
-    sniff, DayOrder, EncodingProbe, ImportMode, Layout, Plan, Rows, TextEncoding,
-};
+use velocity_import::{sniff, EncodingProbe, Layout, Plan, Rows, TextEncoding};
 
 const CHUNK: usize = 1024 * 1024;
 const ROW_BATCH: usize = 2_000;
@@ -55,22 +52,6 @@ fn scan(path: &Path) -> Result<Scanned, StoreError> {
 
 fn io_error(error: std::io::Error) -> StoreError {
     StoreError::Io(error.to_string())
-}
-
-/// The plan proposed for a file before anyone has looked at it.
-fn proposed_plan(object: ObjectKind, layout: &Layout, sample: &[Vec<String>]) -> Plan {
-    Plan {
-        columns: propose(object, &layout.headers, sample),
-        mode: ImportMode::CreateAndUpdate,
-        match_keys: default_match_keys(object),
-        day_order: DayOrder::detect(
-            sample.iter().flatten().map(String::as_str),
-            DayOrder::MonthFirst,
-        ),
-        default_country: "US".into(),
-        values: Vec::new(),
-        fuzzy_matching: true,
-    }
 }
 
 async fn blocking<T: Send + 'static>(
@@ -122,7 +103,7 @@ impl Db {
             object,
             file_name: file_name.to_string(),
             encoding: scanned.encoding.name().into(),
-            plan: proposed_plan(object, &layout, &sample),
+            plan: Plan::propose(object, &layout.headers, &sample),
             layout,
         };
         let id = self.create_import(workspace, by, &new).await?;
