@@ -373,10 +373,19 @@ impl Engine {
         }
         let mut values = prepared.values;
         let mut attributes = prepared.attributes;
+        // A row that carries its own identity (a contact's email, an account's domain) and
+        // matches no key is someone new: people share names, cities and employers, and an
+        // email that differs outweighs them. Likeness decides only for rows without one.
         // Profiled before references are resolved, while a contact's company is still a name.
+        let identity = if self.kind == ObjectKind::Contact {
+            "email"
+        } else {
+            "domain"
+        };
         let profile = self
             .fuzzy
             .as_ref()
+            .filter(|_| !values.contains_key(identity))
             .map(|_| profile_of(self.kind, &values, &attributes));
         let notes = self.resolve_references(&mut values, &mut attributes);
         let keys = self.keys_of(&values, prepared.external_id.as_deref());
