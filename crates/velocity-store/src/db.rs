@@ -257,6 +257,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "imports",
         include_str!("../migrations/sqlite/0003_imports.sql"),
     ),
+    (
+        4,
+        "contacts by phone",
+        include_str!("../migrations/sqlite/0004_contacts_by_phone.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -273,6 +278,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "imports",
         include_str!("../migrations/postgres/0003_imports.sql"),
+    ),
+    (
+        4,
+        "contacts by phone",
+        include_str!("../migrations/postgres/0004_contacts_by_phone.sql"),
     ),
 ];
 

@@ -8,12 +8,13 @@
 
 use super::choices::{Choices, Tally};
 use super::lookup::{self, fold, Lookup};
+use super::matching::{Found, Matcher};
 use super::{add_counts, Import};
 use crate::bulk::{self, Cell};
 use crate::error::StoreError;
 use crate::events::{self, Actor, ActorKind, Draft, WriteContext};
 use crate::records::sql::SqlKind;
-use crate::records::{self, append_created_events, insert_records_without_events, Record};
+use crate::records::{self, append_created_events, insert_records_without_events};
 use crate::Db;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -23,7 +24,7 @@ use velocity_domain::{parse_record, FieldType, Mode, ObjectKind, RecordInput, Wo
 use velocity_import::values::{is_enumerated, ValueOverrides};
 use velocity_import::{prepare, Column, Context, ImportMode, Plan, ValueMapping};
 
-const BATCH: i64 = 500;
+const BATCH: i64 = 2000;
 const MATCH_KEYS: [&str; 6] = ["external_id", "email", "phone", "domain", "sku", "name"];
 
 /// What a row will do (or did).
@@ -66,10 +67,9 @@ struct Engine {
     plan: Plan,
     columns: Vec<Column>,
     context: Context,
-    own: Lookup,
+    own: Matcher,
     /// Keys of rows decided as creates but not yet written, with their row number.
     pending: HashMap<(&'static str, String), i64>,
-    created_here: HashSet<String>,
     refs: HashMap<ObjectKind, Lookup>,
     pipeline: Option<String>,
     choices: Choices,
@@ -104,6 +104,7 @@ impl Engine {
         }
         let pipeline = lookup::default_pipeline(conn, workspace).await?;
         let choices = Choices::load(conn, workspace, pipeline.as_deref(), kind).await?;
+        let own = Matcher::load(conn, workspace, kind, &plan.match_keys).await?;
         Ok(Engine {
             kind,
             context: Context {
@@ -113,9 +114,8 @@ impl Engine {
             },
             plan,
             columns,
-            own: Lookup::load(conn, workspace, kind).await?,
+            own,
             pending: HashMap::new(),
-            created_here: HashSet::new(),
             refs,
             pipeline,
             choices,
@@ -260,11 +260,12 @@ impl Engine {
     /// The existing record (or earlier row) this row matches, by the plan's keys in order.
     fn matched(
         &self,
+        found: &Found,
         keys: &[(&'static str, String)],
     ) -> (Option<String>, Option<i64>, Option<(&'static str, String)>) {
         for (key, text) in keys {
-            if let Some(id) = self.own.find(key, text) {
-                return (Some(id.clone()), None, Some((key, text.clone())));
+            if let Some(id) = self.own.find(found, key, text) {
+                return (Some(id), None, Some((key, text.clone())));
             }
             if let Some(row) = self.pending.get(&(*key, fold(text))) {
                 return (None, Some(*row), Some((key, text.clone())));
@@ -294,14 +295,51 @@ impl Engine {
             .collect()
     }
 
-    /// Decides one row; `Err(row)` when it matches a row of the current batch not yet written.
-    fn decide(
+    /// Decides a batch of rows in order, up to the first that matches a create of this batch
+    /// (not yet written: it waits for the next batch); a dry run decides them all.
+    async fn decide_batch(
         &mut self,
-        row: &PendingRow,
+        conn: &mut AnyConnection,
+        workspace: &str,
+        import: &str,
+        rows: &[PendingRow],
         dry_run: bool,
-    ) -> Result<(Decision, Vec<String>, Option<Value>), i64> {
+    ) -> Result<Vec<Decided>, StoreError> {
+        let ready: Vec<Result<Ready, Decision>> = rows.iter().map(|row| self.ready(row)).collect();
+        let keys = ready.iter().flatten().flat_map(|r| r.keys.iter());
+        let found = self.own.lookup(conn, workspace, keys).await?;
+        let mut decided = Vec::with_capacity(rows.len());
+        for (row, ready) in rows.iter().zip(ready) {
+            let decision = match ready {
+                Ok(ready) => match self.decide(row.row, ready, &found, dry_run) {
+                    Ok(decision) => decision,
+                    Err(_) => break,
+                },
+                Err(decision) => (decision, Vec::new(), None),
+            };
+            decided.push((row.row, decision.0, decision.1, decision.2));
+        }
+        let updated: Vec<&str> = decided
+            .iter()
+            .filter_map(|(_, decision, _, _)| match decision {
+                Decision::Update { id, .. } if !id.is_empty() => Some(id.as_str()),
+                _ => None,
+            })
+            .collect();
+        let created_here = created_by(conn, workspace, import, &updated).await?;
+        for (_, decision, _, _) in &mut decided {
+            if let Decision::Update { id, merged, .. } = decision {
+                *merged |= created_here.contains(id.as_str());
+            }
+        }
+        Ok(decided)
+    }
+
+    /// Prepares a row through the plan and resolves its references, or decides it already (an
+    /// error).
+    fn ready(&self, row: &PendingRow) -> Result<Ready, Decision> {
         if let Some(problem) = &row.problem {
-            return Ok((Decision::Error(problem.clone()), Vec::new(), None));
+            return Err(Decision::Error(problem.clone()));
         }
         let prepared = prepare(self.kind, &self.columns, &row.values, &self.context);
         if !prepared.errors.is_empty() {
@@ -311,18 +349,41 @@ impl Engine {
                 .map(|e| format!("{}: {}", e.column, e.message))
                 .collect::<Vec<_>>()
                 .join("; ");
-            return Ok((Decision::Error(message), Vec::new(), None));
+            return Err(Decision::Error(message));
         }
         let mut values = prepared.values;
         let mut attributes = prepared.attributes;
         let notes = self.resolve_references(&mut values, &mut attributes);
         let keys = self.keys_of(&values, prepared.external_id.as_deref());
-        let (existing, earlier_row, key) = self.matched(&keys);
+        Ok(Ready {
+            values,
+            attributes,
+            notes,
+            keys,
+        })
+    }
+
+    /// Decides one prepared row; `Err(row)` when it matches a row of the current batch not
+    /// yet written.
+    fn decide(
+        &mut self,
+        row: i64,
+        ready: Ready,
+        found: &Found,
+        dry_run: bool,
+    ) -> Result<(Decision, Vec<String>, Option<Value>), i64> {
+        let Ready {
+            values,
+            attributes,
+            notes,
+            keys,
+        } = ready;
+        let (existing, earlier_row, key) = self.matched(found, &keys);
         if let Some(earlier) = earlier_row.filter(|_| !dry_run) {
             return Err(earlier);
         }
         let duplicate = key.as_ref().map(|(key, text)| {
-            json!({"row": row.row, "key": key, "value": text, "record_id": existing, "earlier_row": earlier_row, "confidence": 1.0})
+            json!({"row": row, "key": key, "value": text, "record_id": existing, "earlier_row": earlier_row, "confidence": 1.0})
         });
         let matched = existing.is_some() || earlier_row.is_some();
         let mode = self.plan.mode;
@@ -350,8 +411,9 @@ impl Engine {
             Err(errors) => return Ok((Decision::Error(errors.to_string()), notes, duplicate)),
         };
         let decision = match (existing, earlier_row) {
+            // Whether the record was created by this import is settled for the whole batch.
             (Some(id), _) => Decision::Update {
-                merged: self.created_here.contains(&id),
+                merged: false,
                 id,
                 input,
             },
@@ -363,25 +425,49 @@ impl Engine {
             },
             (None, None) => {
                 for (key, text) in keys {
-                    self.pending.entry((key, fold(&text))).or_insert(row.row);
+                    self.pending.entry((key, fold(&text))).or_insert(row);
                 }
                 Decision::Create(input)
             }
         };
         Ok((decision, notes, duplicate))
     }
+}
 
-    fn remember(&mut self, record: &Record) {
-        let id = record["id"].as_str().unwrap_or_default().to_string();
-        let external = record["attributes"][velocity_import::mapping::EXTERNAL_ID_ATTRIBUTE]
-            .as_str()
-            .map(str::to_string);
-        self.own.add(self.kind, &id, |key| match key {
-            "external_id" => external.clone(),
-            _ => record.get(key).and_then(Value::as_str).map(str::to_string),
-        });
-        self.created_here.insert(id);
+/// A row's decision with its notes and, when it matched, the duplicate it is.
+type Decided = (i64, Decision, Vec<String>, Option<Value>);
+
+/// A row prepared through the plan, ready to be matched.
+struct Ready {
+    values: Map<String, Value>,
+    attributes: Map<String, Value>,
+    notes: Vec<String>,
+    keys: Vec<(&'static str, String)>,
+}
+
+/// Which of `ids` this import created (by their `created` events).
+async fn created_by(
+    conn: &mut AnyConnection,
+    workspace: &str,
+    import: &str,
+    ids: &[&str],
+) -> Result<HashSet<String>, StoreError> {
+    let mut created = HashSet::new();
+    for chunk in ids.chunks(500) {
+        let statement = format!(
+            "SELECT entity_id FROM events WHERE workspace_id = $1 AND entity_id IN ({}) \
+             AND action = 'created' AND actor_kind = 'import' AND actor_id = $2",
+            records::placeholders(3, chunk.len())
+        );
+        let mut query = sqlx::query(&statement).bind(workspace).bind(import);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            created.insert(row.try_get("entity_id")?);
+        }
     }
+    Ok(created)
 }
 
 async fn pending_rows(
@@ -461,9 +547,9 @@ impl Db {
             for row in &rows {
                 engine.note_missing_stage(row, &mut new_stages);
                 engine.tally(row, &mut tally);
-                let Ok((decision, _, duplicate)) = engine.decide(row, true) else {
-                    continue;
-                };
+            }
+            let decided = engine.decide_batch(&mut conn, &ws, id, &rows, true).await?;
+            for (row, decision, _, duplicate) in decided {
                 let outcome = match &decision {
                     Decision::Create(_) => "created",
                     Decision::Update { merged: true, .. } => "merged",
@@ -471,7 +557,7 @@ impl Db {
                     Decision::Skip(_) => "skipped",
                     Decision::Error(message) => {
                         if errors.len() < 50 {
-                            errors.push(json!({"row": row.row, "message": message}));
+                            errors.push(json!({"row": row, "message": message}));
                         }
                         "errors"
                     }
@@ -536,21 +622,18 @@ impl Db {
         loop {
             let mut conn = self.reader().acquire().await?;
             let rows = pending_rows(&mut conn, &ws, id, after, BATCH).await?;
-            drop(conn);
             if rows.is_empty() {
                 return Ok(());
             }
-            let mut batch = Vec::new();
-            for row in rows {
-                match engine.decide(&row, false) {
-                    Ok(decided) => {
-                        after = row.row;
-                        batch.push((row.row, decided.0, decided.1))
-                    }
-                    // A row that matches a create of this batch waits for the next batch.
-                    Err(_) => break,
-                }
-            }
+            let decided = engine
+                .decide_batch(&mut conn, &ws, id, &rows, false)
+                .await?;
+            drop(conn);
+            let batch: Vec<_> = decided
+                .into_iter()
+                .map(|(row, decision, notes, _)| (row, decision, notes))
+                .collect();
+            after = batch.last().map_or(after, |(row, _, _)| *row);
             engine.pending.clear();
             self.apply_batch(&ctx, &mut engine, batch).await?;
         }
@@ -698,7 +781,7 @@ impl Db {
         }
         add_counts(&mut tx, &ws, &import, &delta).await?;
         for record in &created {
-            engine.remember(record);
+            engine.own.remember(record)?;
         }
         append_created_events(&mut tx, ctx, engine.kind, created).await?;
         drafts.push(Draft {

@@ -73,12 +73,7 @@ impl Lookup {
     }
 
     /// Indexes one record under every key it has; the first record to claim a key keeps it.
-    pub(crate) fn add(
-        &mut self,
-        kind: ObjectKind,
-        id: &str,
-        value: impl Fn(&str) -> Option<String>,
-    ) {
+    fn add(&mut self, kind: ObjectKind, id: &str, value: impl Fn(&str) -> Option<String>) {
         self.keys
             .entry(("id", id.to_lowercase()))
             .or_insert_with(|| id.to_string());

@@ -6,6 +6,7 @@
 mod choices;
 mod commit;
 mod lookup;
+mod matching;
 mod report;
 mod undo;
 mod upload;
