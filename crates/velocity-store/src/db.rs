@@ -267,6 +267,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "import review",
         include_str!("../migrations/sqlite/0005_import_review.sql"),
     ),
+    (
+        6,
+        "contacts by phone",
+        include_str!("../migrations/sqlite/0006_contacts_by_phone.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -293,6 +298,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "import review",
         include_str!("../migrations/postgres/0005_import_review.sql"),
+    ),
+    (
+        6,
+        "contacts by phone",
+        include_str!("../migrations/postgres/0006_contacts_by_phone.sql"),
     ),
 ];
 

@@ -8,13 +8,14 @@
 
 use super::choices::{Choices, Tally};
 use super::lookup::{self, fold, Lookup};
+use super::matching::{Found, Matcher};
 use super::outcome::{record_outcomes, Outcome};
 use super::review::fill_gaps;
 use super::Import;
 use crate::duplicates::{self, DEDUPLICATED};
 use crate::error::StoreError;
 use crate::events::{self, Actor, ActorKind, Draft, WriteContext};
-use crate::records::{self, append_created_events, insert_records_without_events, Record};
+use crate::records::{self, append_created_events, insert_records_without_events};
 use crate::Db;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -25,7 +26,7 @@ use velocity_import::dedupe::{profile_of, Index, Profile, MERGE_THRESHOLD, REVIE
 use velocity_import::values::{is_enumerated, ValueOverrides};
 use velocity_import::{prepare, Column, Context, ImportMode, Plan, ValueMapping};
 
-const BATCH: i64 = 500;
+const BATCH: i64 = 2000;
 const MATCH_KEYS: [&str; 6] = ["external_id", "email", "phone", "domain", "sku", "name"];
 
 /// What a row will do (or did).
@@ -117,10 +118,9 @@ struct Engine {
     plan: Plan,
     columns: Vec<Column>,
     context: Context,
-    own: Lookup,
+    own: Matcher,
     /// Keys of rows decided as creates but not yet written, with their row number.
     pending: HashMap<(&'static str, String), i64>,
-    created_here: HashSet<String>,
     refs: HashMap<ObjectKind, Lookup>,
     pipeline: Option<String>,
     choices: Choices,
@@ -161,6 +161,7 @@ impl Engine {
         } else {
             None
         };
+        let own = Matcher::load(conn, workspace, kind, &plan.match_keys).await?;
         Ok(Engine {
             kind,
             context: Context {
@@ -170,9 +171,8 @@ impl Engine {
             },
             plan,
             columns,
-            own: Lookup::load(conn, workspace, kind).await?,
+            own,
             pending: HashMap::new(),
-            created_here: HashSet::new(),
             refs,
             pipeline,
             choices,
@@ -318,11 +318,12 @@ impl Engine {
     /// The existing record (or earlier row) this row matches, by the plan's keys in order.
     fn matched(
         &self,
+        found: &Found,
         keys: &[(&'static str, String)],
     ) -> (Option<String>, Option<i64>, Option<(&'static str, String)>) {
         for (key, text) in keys {
-            if let Some(id) = self.own.find(key, text) {
-                return (Some(id.clone()), None, Some((key, text.clone())));
+            if let Some(id) = self.own.find(found, key, text) {
+                return (Some(id), None, Some((key, text.clone())));
             }
             if let Some(row) = self.pending.get(&(*key, fold(text))) {
                 return (None, Some(*row), Some((key, text.clone())));
@@ -352,14 +353,51 @@ impl Engine {
             .collect()
     }
 
-    /// Decides one row; `Err(row)` when it matches a row of the current batch not yet written.
-    fn decide(
+    /// Decides a batch of rows in order, up to the first that matches a create of this batch
+    /// (not yet written: it waits for the next batch); a dry run decides them all.
+    async fn decide_batch(
         &mut self,
-        row: &PendingRow,
+        conn: &mut AnyConnection,
+        workspace: &str,
+        import: &str,
+        rows: &[PendingRow],
         dry_run: bool,
-    ) -> Result<(Decision, Vec<String>, Option<Value>), i64> {
+    ) -> Result<Vec<Decided>, StoreError> {
+        let ready: Vec<Result<Ready, Decision>> = rows.iter().map(|row| self.ready(row)).collect();
+        let keys = ready.iter().flatten().flat_map(|r| r.keys.iter());
+        let found = self.own.lookup(conn, workspace, keys).await?;
+        let mut decided = Vec::with_capacity(rows.len());
+        for (row, ready) in rows.iter().zip(ready) {
+            let decision = match ready {
+                Ok(ready) => match self.decide(row.row, ready, &found, dry_run) {
+                    Ok(decision) => decision,
+                    Err(_) => break,
+                },
+                Err(decision) => (decision, Vec::new(), None),
+            };
+            decided.push((row.row, decision.0, decision.1, decision.2));
+        }
+        let updated: Vec<&str> = decided
+            .iter()
+            .filter_map(|(_, decision, _, _)| match decision {
+                Decision::Update { id, .. } if !id.is_empty() => Some(id.as_str()),
+                _ => None,
+            })
+            .collect();
+        let created_here = created_by(conn, workspace, import, &updated).await?;
+        for (_, decision, _, _) in &mut decided {
+            if let Decision::Update { id, merged, .. } = decision {
+                *merged |= created_here.contains(id.as_str());
+            }
+        }
+        Ok(decided)
+    }
+
+    /// Prepares a row through the plan and resolves its references, or decides it already (an
+    /// error).
+    fn ready(&self, row: &PendingRow) -> Result<Ready, Decision> {
         if let Some(problem) = &row.problem {
-            return Ok((Decision::Error(problem.clone()), Vec::new(), None));
+            return Err(Decision::Error(problem.clone()));
         }
         let prepared = prepare(self.kind, &self.columns, &row.values, &self.context);
         if !prepared.errors.is_empty() {
@@ -369,7 +407,7 @@ impl Engine {
                 .map(|e| format!("{}: {}", e.column, e.message))
                 .collect::<Vec<_>>()
                 .join("; ");
-            return Ok((Decision::Error(message), Vec::new(), None));
+            return Err(Decision::Error(message));
         }
         let mut values = prepared.values;
         let mut attributes = prepared.attributes;
@@ -389,12 +427,37 @@ impl Engine {
             .map(|_| profile_of(self.kind, &values, &attributes));
         let notes = self.resolve_references(&mut values, &mut attributes);
         let keys = self.keys_of(&values, prepared.external_id.as_deref());
-        let (mut existing, earlier_row, key) = self.matched(&keys);
+        Ok(Ready {
+            values,
+            attributes,
+            notes,
+            keys,
+            profile,
+        })
+    }
+
+    /// Decides one prepared row; `Err(row)` when it matches a row of the current batch not
+    /// yet written.
+    fn decide(
+        &mut self,
+        row: i64,
+        ready: Ready,
+        found: &Found,
+        dry_run: bool,
+    ) -> Result<(Decision, Vec<String>, Option<Value>), i64> {
+        let Ready {
+            values,
+            attributes,
+            notes,
+            keys,
+            profile,
+        } = ready;
+        let (mut existing, earlier_row, key) = self.matched(found, &keys);
         if let Some(earlier) = earlier_row.filter(|_| !dry_run) {
             return Err(earlier);
         }
         let mut duplicate = key.as_ref().map(|(key, text)| {
-            json!({"row": row.row, "key": key, "value": text, "record_id": existing, "earlier_row": earlier_row, "confidence": 1.0})
+            json!({"row": row, "key": key, "value": text, "record_id": existing, "earlier_row": earlier_row, "confidence": 1.0})
         });
         let mut alike = None;
         if let (None, None, Some(fuzzy), Some(profile)) =
@@ -402,7 +465,7 @@ impl Engine {
         {
             if let Some((id, confidence)) = fuzzy.best(profile) {
                 duplicate = Some(
-                    json!({"row": row.row, "key": "likeness", "record_id": id, "confidence": confidence}),
+                    json!({"row": row, "key": "likeness", "record_id": id, "confidence": confidence}),
                 );
                 if confidence >= MERGE_THRESHOLD {
                     existing = Some(id);
@@ -459,8 +522,9 @@ impl Engine {
             Err(errors) => return Ok((Decision::Error(errors.to_string()), notes, duplicate)),
         };
         let decision = match (existing, earlier_row) {
+            // Whether the record was created by this import is settled for the whole batch.
             (Some(id), _) => Decision::Update {
-                merged: self.created_here.contains(&id),
+                merged: false,
                 id,
                 input,
             },
@@ -472,25 +536,51 @@ impl Engine {
             },
             (None, None) => {
                 for (key, text) in keys {
-                    self.pending.entry((key, fold(&text))).or_insert(row.row);
+                    self.pending.entry((key, fold(&text))).or_insert(row);
                 }
                 Decision::Create(input)
             }
         };
         Ok((decision, notes, duplicate))
     }
+}
 
-    fn remember(&mut self, record: &Record) {
-        let id = record["id"].as_str().unwrap_or_default().to_string();
-        let external = record["attributes"][velocity_import::mapping::EXTERNAL_ID_ATTRIBUTE]
-            .as_str()
-            .map(str::to_string);
-        self.own.add(self.kind, &id, |key| match key {
-            "external_id" => external.clone(),
-            _ => record.get(key).and_then(Value::as_str).map(str::to_string),
-        });
-        self.created_here.insert(id);
+/// A row's decision with its notes and, when it matched, the duplicate it is.
+type Decided = (i64, Decision, Vec<String>, Option<Value>);
+
+/// A row prepared through the plan, ready to be matched.
+struct Ready {
+    values: Map<String, Value>,
+    attributes: Map<String, Value>,
+    notes: Vec<String>,
+    keys: Vec<(&'static str, String)>,
+    /// For likeness matching, when the engine does it for this row.
+    profile: Option<Profile>,
+}
+
+/// Which of `ids` this import created (by their `created` events).
+async fn created_by(
+    conn: &mut AnyConnection,
+    workspace: &str,
+    import: &str,
+    ids: &[&str],
+) -> Result<HashSet<String>, StoreError> {
+    let mut created = HashSet::new();
+    for chunk in ids.chunks(500) {
+        let statement = format!(
+            "SELECT entity_id FROM events WHERE workspace_id = $1 AND entity_id IN ({}) \
+             AND action = 'created' AND actor_kind = 'import' AND actor_id = $2",
+            records::placeholders(3, chunk.len())
+        );
+        let mut query = sqlx::query(&statement).bind(workspace).bind(import);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            created.insert(row.try_get("entity_id")?);
+        }
     }
+    Ok(created)
 }
 
 async fn pending_rows(
@@ -546,9 +636,9 @@ impl Db {
             for row in &rows {
                 engine.note_missing_stage(row, &mut new_stages);
                 engine.tally(row, &mut tally);
-                let Ok((decision, _, duplicate)) = engine.decide(row, true) else {
-                    continue;
-                };
+            }
+            let decided = engine.decide_batch(&mut conn, &ws, id, &rows, true).await?;
+            for (row, decision, _, duplicate) in decided {
                 let outcome = match &decision {
                     Decision::Create(_) => "created",
                     Decision::Update { merged: true, .. } => "merged",
@@ -558,7 +648,7 @@ impl Db {
                     Decision::Review { .. } => "review",
                     Decision::Error(message) => {
                         if errors.len() < 50 {
-                            errors.push(json!({"row": row.row, "message": message}));
+                            errors.push(json!({"row": row, "message": message}));
                         }
                         "errors"
                     }
@@ -614,6 +704,16 @@ impl Db {
         let mut conn = self.reader().acquire().await?;
         let mut engine = Engine::load(&mut conn, &ws, &import).await?;
         drop(conn);
+        // A batch dirties pages all over the record, search-term and event indexes. Past a
+        // million records the writer's usual 16 MiB cache evicts them within a batch, and a WAL
+        // checkpoint every 1,000 pages rewrites the same pages over and over: a larger cache
+        // (bounded, so memory stays flat) and rarer checkpoints keep the commit from slowing
+        // down as the workspace grows.
+        if self.backend() == crate::db::Backend::Sqlite {
+            sqlx::query("PRAGMA cache_size = -131072; PRAGMA wal_autocheckpoint = 10000;")
+                .execute(self.writer())
+                .await?;
+        }
         if engine.kind == ObjectKind::Deal {
             self.add_missing_stages(&ctx, id, &mut engine).await?;
         }
@@ -623,21 +723,18 @@ impl Db {
         loop {
             let mut conn = self.reader().acquire().await?;
             let rows = pending_rows(&mut conn, &ws, id, after, BATCH).await?;
-            drop(conn);
             if rows.is_empty() {
                 return Ok(());
             }
-            let mut batch = Vec::new();
-            for row in rows {
-                match engine.decide(&row, false) {
-                    Ok(decided) => {
-                        after = row.row;
-                        batch.push((row.row, decided.0, decided.1))
-                    }
-                    // A row that matches a create of this batch waits for the next batch.
-                    Err(_) => break,
-                }
-            }
+            let decided = engine
+                .decide_batch(&mut conn, &ws, id, &rows, false)
+                .await?;
+            drop(conn);
+            let batch: Vec<_> = decided
+                .into_iter()
+                .map(|(row, decision, notes, _)| (row, decision, notes))
+                .collect();
+            after = batch.last().map_or(after, |(row, _, _)| *row);
             engine.pending.clear();
             self.apply_batch(&ctx, &mut engine, batch).await?;
         }
@@ -757,7 +854,7 @@ impl Db {
         }
         let delta = record_outcomes(&mut tx, &ws, &import, &outcomes, None).await?;
         for record in &created {
-            engine.remember(record);
+            engine.own.remember(record)?;
         }
         append_created_events(&mut tx, ctx, engine.kind, created).await?;
         drafts.push(Draft {

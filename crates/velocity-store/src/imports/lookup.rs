@@ -1,6 +1,7 @@
-//! Finding existing records by what an export calls them: id, external id, email, phone,
-//! domain, SKU or name. One read per object at the start of a commit or preview builds an index
-//! in memory, so a million rows cost a million hash lookups, not a million queries.
+//! Finding the records a file's references name (an account by id, external id, domain or
+//! name, …): one read per referenced object at the start of a commit or preview builds an index
+//! in memory, so a million rows cost a million hash lookups, not a million queries. The rows'
+//! own matches are found by [`super::matching`].
 
 use crate::error::StoreError;
 use sqlx::{AnyConnection, Row};
@@ -73,12 +74,7 @@ impl Lookup {
     }
 
     /// Indexes one record under every key it has; the first record to claim a key keeps it.
-    pub(crate) fn add(
-        &mut self,
-        kind: ObjectKind,
-        id: &str,
-        value: impl Fn(&str) -> Option<String>,
-    ) {
+    fn add(&mut self, kind: ObjectKind, id: &str, value: impl Fn(&str) -> Option<String>) {
         self.keys
             .entry(("id", id.to_lowercase()))
             .or_insert_with(|| id.to_string());

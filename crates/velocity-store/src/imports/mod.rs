@@ -7,6 +7,7 @@
 mod choices;
 mod commit;
 mod lookup;
+mod matching;
 mod outcome;
 mod report;
 mod review;

@@ -15,6 +15,7 @@ pub(crate) use create::{
     insert_records_without_events,
 };
 pub use dossier::ContactDossier;
+pub(crate) use links::placeholders;
 pub use list::{ListParams, Page};
 
 use crate::error::StoreError;
