@@ -4,3 +4,4 @@
 //! benchmarked on its own.
 
 pub mod forecast;
+pub mod health;
