@@ -5,3 +5,4 @@
 
 pub mod forecast;
 pub mod health;
+pub mod timeline;
