@@ -171,11 +171,13 @@ impl DealTimeline {
             .collect()
     }
 
-    /// Stages the deal was in before it closed, each once.
-    pub fn open_stages_visited(&self) -> Vec<&str> {
+    /// Stages the deal was in up to its close, each once. The stage it closed in is among
+    /// them (callers keep the open ones): a deal can be created and closed within the same
+    /// clock tick, so "before the close" cannot be told apart from "at the close".
+    pub fn stages_visited(&self) -> Vec<&str> {
         let end = self.closed.map_or(f64::INFINITY, |(at, _)| at);
         let mut visited: Vec<&str> = Vec::new();
-        for change in self.stages.iter().filter(|s| s.at < end) {
+        for change in self.stages.iter().filter(|s| s.at <= end) {
             if !visited.contains(&change.value.as_str()) {
                 visited.push(&change.value);
             }
@@ -191,7 +193,7 @@ fn max_of(best: Option<f64>, value: f64) -> Option<f64> {
 /// The team's norms, learned from its deals: the median gap between activities on a deal,
 /// and per stage the median time deals spent there before moving on. Falls back to
 /// [`Norms::default`] where there is too little history (fewer than [`MIN_SAMPLES`]).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct TeamNorms {
     pub activity_gap_days: Option<f64>,
     pub stage_days: HashMap<String, f64>,
@@ -324,8 +326,13 @@ mod tests {
     }
 
     #[test]
-    fn visited_stages_stop_at_the_close() {
-        assert_eq!(deal().open_stages_visited(), vec!["a", "b"]);
+    fn visited_stages_end_at_the_close() {
+        assert_eq!(deal().stages_visited(), vec!["a", "b", "won"]);
+        let reopened = DealTimeline {
+            closed: Some((115.0, false)),
+            ..deal()
+        };
+        assert_eq!(reopened.stages_visited(), vec!["a", "b"]);
     }
 
     #[test]

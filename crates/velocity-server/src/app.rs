@@ -6,7 +6,7 @@ use crate::auth::{LoginLimiter, TokenKeys, TtlCache};
 use crate::config::Config;
 use crate::hub::Hub;
 use crate::state::{AppState, Shared, AUTH_CACHE_TTL};
-use crate::{metrics, routes};
+use crate::{intel, metrics, routes};
 use axum::http::{HeaderName, Request};
 use axum::Router;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -35,6 +35,8 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: Db,
+    state: AppState,
+    intel_debounce: std::time::Duration,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -63,7 +65,7 @@ impl Application {
             api_keys: TtlCache::new(AUTH_CACHE_TTL),
         });
         routes::resume_imports(&state).await?;
-        let router = routes::router(state, config.body_limit, config.import_limit)
+        let router = routes::router(state.clone(), config.body_limit, config.import_limit)
             .layer(axum::middleware::from_fn(metrics::record))
             .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                 let route = request
@@ -87,6 +89,8 @@ impl Application {
             listener,
             router,
             db,
+            state,
+            intel_debounce: config.intel_debounce,
         })
     }
 
@@ -112,6 +116,8 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let maintenance = tokio::spawn(keep_statistics_fresh(self.db.clone()));
+        let intelligence =
+            tokio::spawn(intel::worker::run(self.state.clone(), self.intel_debounce));
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -119,6 +125,7 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await?;
         maintenance.abort();
+        intelligence.abort();
         self.db.close().await;
         Ok(())
     }

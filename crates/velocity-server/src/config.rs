@@ -23,6 +23,8 @@ pub struct Config {
     pub login_failures_per_email: u32,
     pub login_failures_per_address: u32,
     pub login_window: Duration,
+    /// How long a workspace must be quiet after a change before its scores are refreshed.
+    pub intel_debounce: Duration,
 }
 
 impl Config {
@@ -38,6 +40,7 @@ impl Config {
             login_failures_per_email: 5,
             login_failures_per_address: 20,
             login_window: Duration::from_secs(15 * 60),
+            intel_debounce: Duration::from_secs(30),
         }
     }
 }

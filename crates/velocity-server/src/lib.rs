@@ -1,6 +1,6 @@
 //! Velocity's HTTP API: an axum application with token and API-key auth, a tenancy extractor
 //! that proves membership and role once, one routes module per resource, the OpenAPI document
-//! and the live event feed. [`Application`] builds it on any port, which is how the binary and
+//! the live event feed and the pipeline-intelligence worker. [`Application`] builds it on any port, which is how the binary and
 //! the tests start the same server.
 
 mod app;
@@ -9,6 +9,7 @@ mod config;
 mod error;
 mod extract;
 mod hub;
+mod intel;
 mod metrics;
 mod openapi;
 mod routes;

@@ -272,6 +272,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "contacts by phone",
         include_str!("../migrations/sqlite/0006_contacts_by_phone.sql"),
     ),
+    (
+        7,
+        "intelligence",
+        include_str!("../migrations/sqlite/0007_intelligence.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -303,6 +308,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "contacts by phone",
         include_str!("../migrations/postgres/0006_contacts_by_phone.sql"),
+    ),
+    (
+        7,
+        "intelligence",
+        include_str!("../migrations/postgres/0007_intelligence.sql"),
     ),
 ];
 

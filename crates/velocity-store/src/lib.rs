@@ -12,6 +12,7 @@ mod error;
 pub mod events;
 mod group_commit;
 pub mod imports;
+pub mod intel;
 pub mod merges;
 pub mod records;
 mod search;

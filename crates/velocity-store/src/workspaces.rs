@@ -89,6 +89,16 @@ impl Db {
         Ok(workspace)
     }
 
+    /// Every workspace, for jobs that visit them all.
+    pub async fn workspace_ids(&self) -> Result<Vec<WorkspaceId>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM workspaces ORDER BY id")
+            .fetch_all(self.reader())
+            .await?;
+        ids.iter()
+            .map(|id| id.parse().map_err(StoreError::corrupt))
+            .collect()
+    }
+
     /// A workspace named by its id or, failing that, by its exact name (for the CLI, where
     /// people type names). Two workspaces with that name are a conflict.
     pub async fn find_workspace(&self, id_or_name: &str) -> Result<Workspace, StoreError> {

@@ -35,7 +35,7 @@ pub struct OpenDeal {
 }
 
 /// What a stage's closed history says about its win rate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct StageRecord {
     pub wins: u64,
     pub losses: u64,

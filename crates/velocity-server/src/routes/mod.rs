@@ -3,6 +3,7 @@
 mod auth;
 mod events;
 mod imports;
+mod intel;
 mod merges;
 mod records;
 mod service;
@@ -59,6 +60,13 @@ pub fn router(state: AppState, body_limit: usize, import_limit: usize) -> Router
             get(workspaces::api_keys).post(workspaces::create_api_key),
         )
         .route("/api-keys/{key_id}", delete(workspaces::revoke_api_key))
+        .route("/deals/score", post(intel::rescore))
+        .route("/deals/{id}/score", get(intel::score))
+        .route("/forecast", get(intel::forecast))
+        .route(
+            "/forecast/snapshots",
+            get(intel::snapshots).post(intel::take_snapshots),
+        )
         .route("/events", get(events::list))
         .route("/events/stream", get(events::stream))
         .route("/{object}", get(records::list).post(records::create))

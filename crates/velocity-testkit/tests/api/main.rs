@@ -8,6 +8,7 @@ mod concurrency;
 mod duplicates;
 mod events;
 mod imports;
+mod intelligence;
 mod lists;
 mod records;
 mod service;

@@ -1,0 +1,101 @@
+//! What a workspace's history teaches: each open stage's record of wins and losses among the
+//! deals that passed through it, how far actual closes land from the close dates deals
+//! carried, and the team's norms. Stored as one JSON document per workspace.
+
+use crate::error::ApiError;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use velocity_domain::values::now_timestamp;
+use velocity_domain::WorkspaceId;
+use velocity_intel::forecast::slippage::SlipModel;
+use velocity_intel::forecast::StageRecord;
+use velocity_intel::timeline::TeamNorms;
+use velocity_store::intel::facts::DealFacts;
+use velocity_store::intel::state::StageInfo;
+use velocity_store::Db;
+
+/// How much a stage's configured probability counts, in closed deals, against its record.
+pub const STAGE_PRIOR_WEIGHT: f64 = 10.0;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Learned {
+    pub trained_at: String,
+    pub won: u64,
+    pub lost: u64,
+    /// Per open stage id.
+    pub stage_records: HashMap<String, StageRecord>,
+    /// Close delay in days → how many times it was seen.
+    pub delays: BTreeMap<i64, u64>,
+    pub norms: TeamNorms,
+}
+
+impl Learned {
+    pub fn from_history(deals: &[DealFacts], stages: &[StageInfo]) -> Learned {
+        let open: HashSet<&str> = stages
+            .iter()
+            .filter(|s| s.kind == "open")
+            .map(|s| s.id.as_str())
+            .collect();
+        let mut learned = Learned {
+            trained_at: now_timestamp(),
+            norms: TeamNorms::learn(deals.iter().map(|d| &d.timeline)),
+            ..Learned::default()
+        };
+        for deal in deals {
+            let Some((_, won)) = deal.timeline.closed else {
+                continue;
+            };
+            if won {
+                learned.won += 1;
+            } else {
+                learned.lost += 1;
+            }
+            for stage in deal.timeline.stages_visited() {
+                if open.contains(stage) {
+                    let record = learned.stage_records.entry(stage.to_owned()).or_default();
+                    if won {
+                        record.wins += 1;
+                    } else {
+                        record.losses += 1;
+                    }
+                }
+            }
+            for delay in deal.timeline.close_delays() {
+                *learned.delays.entry(delay).or_default() += 1;
+            }
+        }
+        learned
+    }
+
+    pub fn slip_model(&self) -> SlipModel {
+        SlipModel::learn(
+            self.delays
+                .iter()
+                .flat_map(|(&delay, &count)| std::iter::repeat_n(delay, count as usize)),
+        )
+    }
+
+    pub fn stage_record(&self, stage: &str) -> StageRecord {
+        self.stage_records.get(stage).copied().unwrap_or_default()
+    }
+
+    /// A stage's win rate: its configured probability, worth [`STAGE_PRIOR_WEIGHT`] deals,
+    /// updated by the deals that passed through it.
+    pub fn stage_probability(&self, stage: &StageInfo) -> f64 {
+        let record = self.stage_record(&stage.id);
+        let seen = (record.wins + record.losses) as f64;
+        (stage.probability * STAGE_PRIOR_WEIGHT + record.wins as f64) / (STAGE_PRIOR_WEIGHT + seen)
+    }
+
+    pub fn closed_deals(&self) -> u64 {
+        self.won + self.lost
+    }
+}
+
+/// The stored state, or nothing learned yet (day one).
+pub async fn current(db: &Db, workspace: WorkspaceId) -> Result<Learned, ApiError> {
+    match db.intel_state(workspace).await? {
+        Some((_, payload)) => serde_json::from_str(&payload).map_err(ApiError::internal),
+        None => Ok(Learned::default()),
+    }
+}

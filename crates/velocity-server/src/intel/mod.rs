@@ -1,0 +1,17 @@
+//! Pipeline intelligence in the server: it feeds `velocity-intel` with the workspace's history
+//! from the store and keeps what it learns. [`learn`] turns every deal's history into stage
+//! win records, close-date delays and team norms; [`score`] gives one deal its health and win
+//! probability; [`forecast`] simulates revenue; [`worker`] keeps all of it fresh in the
+//! background, after changes (debounced) and nightly.
+
+pub mod forecast;
+pub mod learn;
+pub mod score;
+pub mod worker;
+
+use velocity_domain::values::now_timestamp;
+
+/// Today and now as days since the Unix epoch.
+pub fn now_days() -> f64 {
+    velocity_store::intel::timestamp_days(&now_timestamp()).unwrap_or(0.0)
+}

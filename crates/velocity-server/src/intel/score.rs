@@ -1,0 +1,214 @@
+//! A deal's health and win probability with the reasons behind them.
+//!
+//! Until a workspace has a learned model, the probability starts from the stage's win rate
+//! (its configured probability updated by the deals that passed through the stage, see
+//! [`Learned::stage_probability`]) and moves with health: every point of health lost costs
+//! 1/40 of a unit of log-odds, at most one unit either way
+//! ([`velocity_intel::health::adjust_probability`]).
+
+use super::learn::Learned;
+use crate::error::ApiError;
+use serde::Serialize;
+use std::collections::HashMap;
+use velocity_domain::WorkspaceId;
+use velocity_intel::health::{self, Band};
+use velocity_store::intel::facts::{DealFacts, DealScope};
+use velocity_store::intel::state::{StageInfo, StoredScore};
+use velocity_store::Db;
+
+/// Log-odds per point of health, as in `adjust_probability`.
+const LOGIT_PER_HEALTH_POINT: f64 = 1.0 / 40.0;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Factor {
+    pub name: String,
+    /// `positive` raises the win probability, `negative` lowers it.
+    pub direction: &'static str,
+    /// Size of the effect in log-odds.
+    pub weight: f64,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelInfo {
+    pub kind: &'static str,
+    pub trained_at: Option<String>,
+    pub training_deals: u64,
+    pub auc: Option<f64>,
+    pub brier: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DealScore {
+    pub deal_id: String,
+    pub win_probability: f64,
+    pub health: u8,
+    pub health_band: Band,
+    pub health_explanation: &'static str,
+    pub factors: Vec<Factor>,
+    pub model: ModelInfo,
+}
+
+fn factor(name: &str, weight: f64, detail: String) -> Factor {
+    Factor {
+        name: name.to_owned(),
+        direction: if weight >= 0.0 {
+            "positive"
+        } else {
+            "negative"
+        },
+        weight: (weight * 1000.0).round() / 1000.0,
+        detail,
+    }
+}
+
+fn logit(p: f64) -> f64 {
+    let p = p.clamp(0.001, 0.999);
+    (p / (1.0 - p)).ln()
+}
+
+/// Scores one deal as it stands at `now` (days since the epoch).
+pub fn score_deal(
+    deal: &DealFacts,
+    stages: &HashMap<&str, &StageInfo>,
+    learned: &Learned,
+    now: f64,
+) -> DealScore {
+    let at = deal.timeline.closed.map_or(now, |(closed_at, _)| closed_at);
+    let norms = learned.norms.for_stage(&deal.stage_id);
+    let assessed = health::assess(&deal.timeline.signals_at(at), norms);
+    let stage = stages.get(deal.stage_id.as_str());
+    let stage_probability = stage.map_or(0.5, |s| learned.stage_probability(s));
+    let mut factors = Vec::new();
+    let baseline = if learned.closed_deals() > 0 {
+        (learned.won as f64 + 1.0) / (learned.closed_deals() as f64 + 2.0)
+    } else {
+        0.5
+    };
+    if let Some(stage) = stage {
+        let record = learned.stage_record(&stage.id);
+        factors.push(factor(
+            "stage",
+            logit(stage_probability) - logit(baseline),
+            format!(
+                "Deals in {} win {:.0}% of the time (configured {:.0}%; {} of {} closed deals that passed through it won), against {:.0}% overall.",
+                stage.name,
+                stage_probability * 100.0,
+                stage.probability * 100.0,
+                record.wins,
+                record.wins + record.losses,
+                baseline * 100.0
+            ),
+        ));
+    }
+    let shift = ((f64::from(assessed.score) - 60.0) * LOGIT_PER_HEALTH_POINT).clamp(-1.0, 1.0);
+    if shift > 0.0 {
+        factors.push(factor(
+            "health",
+            shift,
+            format!(
+                "Health {} ({}): {}",
+                assessed.score,
+                assessed.band.as_str(),
+                assessed.band.meaning()
+            ),
+        ));
+    }
+    for signal in &assessed.signals {
+        factors.push(factor(
+            signal.name,
+            -signal.penalty * LOGIT_PER_HEALTH_POINT,
+            signal.detail.clone(),
+        ));
+    }
+    factors.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
+    let win_probability = match deal.timeline.closed {
+        Some((_, won)) => f64::from(u8::from(won)),
+        None => health::adjust_probability(stage_probability, assessed.score),
+    };
+    DealScore {
+        deal_id: deal.id.clone(),
+        win_probability,
+        health: assessed.score,
+        health_band: assessed.band,
+        health_explanation: assessed.band.meaning(),
+        factors,
+        model: ModelInfo {
+            kind: "stage_prior_with_health",
+            trained_at: (!learned.trained_at.is_empty()).then(|| learned.trained_at.clone()),
+            training_deals: learned.closed_deals(),
+            auc: None,
+            brier: None,
+        },
+    }
+}
+
+/// What a rescoring run did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rescored {
+    pub scored_deals: usize,
+    pub total_deals: usize,
+    pub average_health: f64,
+    pub health_distribution: HashMap<&'static str, usize>,
+}
+
+/// Relearns the workspace and rescores every open deal, storing the scores.
+pub async fn rescore_all(db: &Db, workspace: WorkspaceId) -> Result<Rescored, ApiError> {
+    let deals = db.deal_facts(workspace, DealScope::All).await?;
+    let stages = db.stages(workspace).await?;
+    let learned = Learned::from_history(&deals, &stages);
+    let payload = serde_json::to_string(&learned).map_err(ApiError::internal)?;
+    db.save_intel_state(workspace, &learned.trained_at, &payload)
+        .await?;
+    let by_id: HashMap<&str, &StageInfo> = stages.iter().map(|s| (s.id.as_str(), s)).collect();
+    let now = super::now_days();
+    let mut distribution: HashMap<&'static str, usize> = [
+        Band::Excellent,
+        Band::Good,
+        Band::Fair,
+        Band::Poor,
+        Band::Critical,
+    ]
+    .into_iter()
+    .map(|band| (band.as_str(), 0))
+    .collect();
+    let mut stored = Vec::new();
+    let mut health_total = 0.0;
+    for deal in deals.iter().filter(|d| d.timeline.closed.is_none()) {
+        let score = score_deal(deal, &by_id, &learned, now);
+        *distribution.entry(score.health_band.as_str()).or_default() += 1;
+        health_total += f64::from(score.health);
+        stored.push(StoredScore {
+            deal_id: deal.id.clone(),
+            deal_version: deal.version,
+            win_probability: score.win_probability,
+            health: i64::from(score.health),
+            health_band: score.health_band.as_str().to_owned(),
+            factors: serde_json::to_string(&score.factors).map_err(ApiError::internal)?,
+        });
+    }
+    db.save_scores(workspace, &stored).await?;
+    Ok(Rescored {
+        scored_deals: stored.len(),
+        total_deals: deals.len(),
+        average_health: if stored.is_empty() {
+            0.0
+        } else {
+            (health_total / stored.len() as f64 * 10.0).round() / 10.0
+        },
+        health_distribution: distribution,
+    })
+}
+
+/// Scores one deal now, from the stored learning; a deal of another workspace is not found.
+pub async fn score_one(db: &Db, workspace: WorkspaceId, id: &str) -> Result<DealScore, ApiError> {
+    let deal = db
+        .deal_facts(workspace, DealScope::One(id))
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::NotFound("deal not found".into()))?;
+    let stages = db.stages(workspace).await?;
+    let by_id: HashMap<&str, &StageInfo> = stages.iter().map(|s| (s.id.as_str(), s)).collect();
+    let learned = super::learn::current(db, workspace).await?;
+    Ok(score_deal(&deal, &by_id, &learned, super::now_days()))
+}

@@ -1,0 +1,178 @@
+//! Pipeline intelligence endpoints: a deal's score, rescoring every open deal, the revenue
+//! forecast and its daily snapshots.
+
+use crate::error::ApiError;
+use crate::extract::{parse_path_id, Access};
+use crate::intel::forecast::{
+    self, Request, DEFAULT_SEED, DEFAULT_SIMULATIONS, MAX_SIMULATIONS, SCENARIOS, TIMEFRAMES,
+};
+use crate::intel::score::{self, DealScore, Rescored};
+use crate::intel::{learn, worker};
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use velocity_domain::{RecordId, UserId, ValidationErrors};
+use velocity_store::intel::state::ForecastScope;
+
+#[derive(Deserialize)]
+pub struct DealPath {
+    id: String,
+}
+
+/// `GET /deals/{id}/score`: health and win probability as the deal stands now.
+pub async fn score(
+    State(state): State<AppState>,
+    access: Access,
+    Path(path): Path<DealPath>,
+) -> Result<Json<DealScore>, ApiError> {
+    let id: RecordId = parse_path_id(&path.id, "deal")?;
+    let score = score::score_one(&state.db, access.workspace, &id.to_string()).await?;
+    Ok(Json(score))
+}
+
+/// `POST /deals/score`: relearn from history and rescore every open deal now.
+pub async fn rescore(
+    State(state): State<AppState>,
+    access: Access,
+) -> Result<Json<Rescored>, ApiError> {
+    access.require_write()?;
+    Ok(Json(score::rescore_all(&state.db, access.workspace).await?))
+}
+
+/// A query parameter that must be one of a fixed set.
+fn one_of(
+    params: &HashMap<String, String>,
+    name: &str,
+    allowed: &'static [&'static str],
+    default: &'static str,
+    errors: &mut ValidationErrors,
+) -> &'static str {
+    match params.get(name) {
+        None => default,
+        Some(value) => allowed
+            .iter()
+            .find(|a| **a == value)
+            .copied()
+            .unwrap_or_else(|| {
+                errors.push(
+                    name,
+                    format!("`{value}` is not one of {}", allowed.join(", ")),
+                );
+                default
+            }),
+    }
+}
+
+fn parsed<T: std::str::FromStr>(
+    params: &HashMap<String, String>,
+    name: &str,
+    expected: &str,
+    errors: &mut ValidationErrors,
+) -> Option<T> {
+    let value = params.get(name)?;
+    match value.trim().parse() {
+        Ok(parsed) => Some(parsed),
+        Err(_) => {
+            errors.push(name, format!("`{value}` is not {expected}"));
+            None
+        }
+    }
+}
+
+/// `GET /forecast?timeframe=&scenario=&simulations=&pipeline_id=&owner_id=&seed=`
+pub async fn forecast(
+    State(state): State<AppState>,
+    access: Access,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let mut errors = ValidationErrors::default();
+    let timeframe = one_of(&params, "timeframe", TIMEFRAMES, "30d", &mut errors);
+    let scenario = one_of(&params, "scenario", SCENARIOS, "likely", &mut errors);
+    let simulations = parsed::<usize>(&params, "simulations", "a whole number", &mut errors)
+        .unwrap_or(DEFAULT_SIMULATIONS);
+    if !(1..=MAX_SIMULATIONS).contains(&simulations) {
+        errors.push(
+            "simulations",
+            format!("must be between 1 and {MAX_SIMULATIONS}"),
+        );
+    }
+    let seed = parsed::<u64>(
+        &params,
+        "seed",
+        "a whole number of zero or more",
+        &mut errors,
+    )
+    .unwrap_or(DEFAULT_SEED);
+    let pipeline = parsed::<RecordId>(&params, "pipeline_id", "a pipeline id", &mut errors);
+    let owner = parsed::<UserId>(&params, "owner_id", "a user id", &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    if let Some(pipeline) = pipeline {
+        let stages = state.db.stages(access.workspace).await?;
+        if !stages.iter().any(|s| s.pipeline_id == pipeline.to_string()) {
+            return Err(ApiError::NotFound("pipeline not found".into()));
+        }
+    }
+    let learned = learn::current(&state.db, access.workspace).await?;
+    let request = Request {
+        timeframe,
+        scenario,
+        simulations,
+        seed,
+        scope: ForecastScope {
+            pipeline_id: pipeline.map(|p| p.to_string()),
+            owner_id: owner.map(|o| o.to_string()),
+            close_by: None,
+        },
+    };
+    Ok(Json(
+        forecast::forecast(&state.db, access.workspace, &learned, request).await?,
+    ))
+}
+
+/// `GET /forecast/snapshots?timeframe=&limit=`: stored daily forecasts, newest first.
+pub async fn snapshots(
+    State(state): State<AppState>,
+    access: Access,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let mut errors = ValidationErrors::default();
+    let timeframe = params
+        .get("timeframe")
+        .map(|_| one_of(&params, "timeframe", TIMEFRAMES, "30d", &mut errors));
+    let limit = parsed::<i64>(&params, "limit", "a whole number", &mut errors).unwrap_or(90);
+    if !(1..=1000).contains(&limit) {
+        errors.push("limit", "must be between 1 and 1000");
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let items = state
+        .db
+        .snapshots(access.workspace, timeframe, limit)
+        .await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+/// `POST /forecast/snapshots`: refresh scores and take today's snapshots now (the worker does
+/// this nightly and after changes).
+pub async fn take_snapshots(
+    State(state): State<AppState>,
+    access: Access,
+) -> Result<Json<Value>, ApiError> {
+    access.require_write()?;
+    worker::refresh(&state, access.workspace).await?;
+    let items = state
+        .db
+        .snapshots(
+            access.workspace,
+            None,
+            worker::SNAPSHOT_TIMEFRAMES.len() as i64,
+        )
+        .await?;
+    Ok(Json(json!({ "items": items })))
+}

@@ -1,0 +1,243 @@
+//! Each deal's history, rebuilt from the event log, with the activity and task dates that
+//! hang off it. One pass over the workspace's deal events serves training, health and the
+//! slippage model; a single deal reads only its own events through the entity index.
+
+use super::{date_days, timestamp_days};
+use crate::error::StoreError;
+use crate::records::sql::AnyQuery;
+use crate::Db;
+use serde_json::Value;
+use sqlx::Row;
+use std::collections::HashMap;
+use velocity_domain::WorkspaceId;
+use velocity_intel::timeline::{DealTimeline, Since, TaskSpan};
+
+/// A deal as it stands, with its history.
+#[derive(Debug, Clone)]
+pub struct DealFacts {
+    pub id: String,
+    pub name: String,
+    pub pipeline_id: String,
+    pub stage_id: String,
+    pub amount: Option<f64>,
+    pub close_date: Option<String>,
+    pub owner_id: Option<String>,
+    pub account_id: Option<String>,
+    pub account_name: Option<String>,
+    pub status: String,
+    pub forecast_category: Option<String>,
+    pub version: i64,
+    pub timeline: DealTimeline,
+}
+
+/// Which deals to read.
+#[derive(Debug, Clone, Copy)]
+pub enum DealScope<'a> {
+    All,
+    Open,
+    One(&'a str),
+}
+
+impl Db {
+    /// Deals of a workspace with their histories.
+    pub async fn deal_facts(
+        &self,
+        workspace: WorkspaceId,
+        scope: DealScope<'_>,
+    ) -> Result<Vec<DealFacts>, StoreError> {
+        let (filter, deal_filter, event_filter) = match scope {
+            DealScope::All => ("", "", ""),
+            DealScope::Open => (" AND d.status = 'open'", "", ""),
+            DealScope::One(_) => (" AND d.id = $2", " AND deal_id = $2", " AND entity_id = $2"),
+        };
+        let ws = workspace.to_string();
+        let deals = bound(&format!(
+            "SELECT d.id, d.name, d.pipeline_id, d.stage_id, d.amount, d.close_date, d.owner_id, \
+             d.account_id, a.name AS account_name, d.status, d.closed_at, d.forecast_category, \
+             d.version, d.created_at \
+             FROM deals d LEFT JOIN accounts a ON a.workspace_id = d.workspace_id AND a.id = d.account_id \
+             WHERE d.workspace_id = $1 AND d.deleted_at IS NULL{filter}"
+        ), &ws, scope)
+        .fetch_all(self.reader())
+        .await?;
+        let mut facts: HashMap<String, DealFacts> = HashMap::with_capacity(deals.len());
+        for row in &deals {
+            let deal = decode_deal(row)?;
+            facts.insert(deal.id.clone(), deal);
+        }
+        if facts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let events = bound(
+            &format!(
+                "SELECT entity_id, changes, created_at FROM events \
+             WHERE workspace_id = $1 AND entity = 'deal'{event_filter} ORDER BY seq"
+            ),
+            &ws,
+            scope,
+        )
+        .fetch_all(self.reader())
+        .await?;
+        for row in &events {
+            let id: String = row.try_get("entity_id")?;
+            if let Some(deal) = facts.get_mut(&id) {
+                let at: String = row.try_get("created_at")?;
+                let changes: String = row.try_get("changes")?;
+                let changes: Value = serde_json::from_str(&changes).map_err(StoreError::corrupt)?;
+                apply_change(
+                    &mut deal.timeline,
+                    timestamp_days(&at).unwrap_or(0.0),
+                    &changes,
+                );
+            }
+        }
+        let activities = bound(
+            &format!(
+                "SELECT deal_id, COALESCE(occurred_at, created_at) AS at FROM activities \
+             WHERE workspace_id = $1 AND deal_id IS NOT NULL AND deleted_at IS NULL{deal_filter}"
+            ),
+            &ws,
+            scope,
+        )
+        .fetch_all(self.reader())
+        .await?;
+        for row in &activities {
+            let id: String = row.try_get("deal_id")?;
+            let at: String = row.try_get("at")?;
+            if let (Some(deal), Some(at)) = (facts.get_mut(&id), timestamp_days(&at)) {
+                deal.timeline.activities.push(at);
+            }
+        }
+        let tasks = bound(
+            &format!(
+                "SELECT deal_id, created_at, due_at, completed_at FROM tasks \
+             WHERE workspace_id = $1 AND deal_id IS NOT NULL AND deleted_at IS NULL{deal_filter}"
+            ),
+            &ws,
+            scope,
+        )
+        .fetch_all(self.reader())
+        .await?;
+        for row in &tasks {
+            let id: String = row.try_get("deal_id")?;
+            let Some(deal) = facts.get_mut(&id) else {
+                continue;
+            };
+            let created: String = row.try_get("created_at")?;
+            let due: Option<String> = row.try_get("due_at")?;
+            let completed: Option<String> = row.try_get("completed_at")?;
+            deal.timeline.tasks.push(TaskSpan {
+                created_at: timestamp_days(&created).unwrap_or(0.0),
+                due: due.as_deref().and_then(timestamp_days),
+                completed_at: completed.as_deref().and_then(timestamp_days),
+            });
+        }
+        let mut facts: Vec<DealFacts> = facts.into_values().map(fill_gaps).collect();
+        facts.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(facts)
+    }
+}
+
+/// The query with the workspace, and the deal when reading one.
+fn bound<'q>(sql: &'q str, workspace: &'q str, scope: DealScope<'q>) -> AnyQuery<'q> {
+    let query = sqlx::query(sql).bind(workspace);
+    match scope {
+        DealScope::One(id) => query.bind(id),
+        _ => query,
+    }
+}
+
+fn decode_deal(row: &sqlx::any::AnyRow) -> Result<DealFacts, StoreError> {
+    let created: String = row.try_get("created_at")?;
+    let status: String = row.try_get("status")?;
+    let closed_at: Option<String> = row.try_get("closed_at")?;
+    let created_at = timestamp_days(&created).unwrap_or(0.0);
+    let closed = match (
+        status.as_str(),
+        closed_at.as_deref().and_then(timestamp_days),
+    ) {
+        ("won", at) => Some((at.unwrap_or(created_at), true)),
+        ("lost", at) => Some((at.unwrap_or(created_at), false)),
+        _ => None,
+    };
+    Ok(DealFacts {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        pipeline_id: row.try_get("pipeline_id")?,
+        stage_id: row.try_get("stage_id")?,
+        amount: row.try_get("amount")?,
+        close_date: row.try_get("close_date")?,
+        owner_id: row.try_get("owner_id")?,
+        account_id: row.try_get("account_id")?,
+        account_name: row.try_get("account_name")?,
+        status,
+        forecast_category: row.try_get("forecast_category")?,
+        version: row.try_get("version")?,
+        timeline: DealTimeline {
+            created_at,
+            closed,
+            ..DealTimeline::default()
+        },
+    })
+}
+
+/// Adds the fields an event changed to the deal's history.
+fn apply_change(timeline: &mut DealTimeline, at: f64, changes: &Value) {
+    let new = |field: &str| changes.get(field).map(|change| &change["new"]);
+    if let Some(stage) = new("stage_id").and_then(Value::as_str) {
+        timeline.stages.push(Since {
+            at,
+            value: stage.to_owned(),
+        });
+    }
+    if let Some(date) = new("close_date") {
+        timeline.close_dates.push(Since {
+            at,
+            value: date.as_str().and_then(date_days),
+        });
+    }
+    if let Some(amount) = new("amount") {
+        timeline.amounts.push(Since {
+            at,
+            value: amount.as_f64(),
+        });
+    }
+    if let Some(owner) = new("owner_id") {
+        timeline.owners.push(Since {
+            at,
+            value: owner.as_str().map(str::to_owned),
+        });
+    }
+}
+
+/// A deal whose events were lost to a restore or predate the log still gets its current
+/// values as its history, dated at its creation.
+fn fill_gaps(mut deal: DealFacts) -> DealFacts {
+    let at = deal.timeline.created_at;
+    let timeline = &mut deal.timeline;
+    if timeline.stages.is_empty() {
+        timeline.stages.push(Since {
+            at,
+            value: deal.stage_id.clone(),
+        });
+    }
+    if timeline.close_dates.is_empty() {
+        timeline.close_dates.push(Since {
+            at,
+            value: deal.close_date.as_deref().and_then(date_days),
+        });
+    }
+    if timeline.amounts.is_empty() {
+        timeline.amounts.push(Since {
+            at,
+            value: deal.amount,
+        });
+    }
+    if timeline.owners.is_empty() {
+        timeline.owners.push(Since {
+            at,
+            value: deal.owner_id.clone(),
+        });
+    }
+    deal
+}

@@ -1,0 +1,397 @@
+//! Pipeline intelligence over the API: deal scores with reasons that follow the deal's
+//! changes, rescoring, the forecast against its own closed form, snapshots, bad parameters
+//! and other workspaces.
+
+use serde_json::{json, Value};
+use velocity_testkit::{both_databases, Session, TestApp};
+
+both_databases!(
+    a_score_explains_itself_and_follows_changes,
+    rescoring_counts_every_open_deal,
+    the_forecast_agrees_with_its_closed_form_and_follows_changes,
+    history_teaches_stage_win_rates,
+    snapshots_are_stored_daily,
+    bad_forecast_parameters_are_refused,
+    other_workspaces_see_no_scores_or_revenue,
+);
+
+async fn stages(session: &Session) -> Vec<Value> {
+    let (_, pipelines) = session.get(&session.ws("/pipelines")).await;
+    pipelines["items"][0]["stages"].as_array().unwrap().clone()
+}
+
+fn day(offset: i64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(offset)).to_string()
+}
+
+fn id(record: &Value) -> &str {
+    record["id"].as_str().unwrap()
+}
+
+fn factor<'a>(score: &'a Value, name: &str) -> Option<&'a Value> {
+    score["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == name)
+}
+
+async fn a_score_explains_itself_and_follows_changes(app: TestApp) {
+    let session = app.signup("score@example.com", "Score").await;
+    let stages = stages(&session).await;
+    let deal = session
+        .create("deals", json!({"name": "Villa", "amount": 100000, "close_date": day(10), "stage_id": stages[2]["id"]}))
+        .await;
+    let path = session.ws(&format!("/deals/{}/score", id(&deal)));
+    let (status, score) = session.get(&path).await;
+    assert_eq!(status, 200, "{score}");
+    let probability = score["win_probability"].as_f64().unwrap();
+    assert!(probability > 0.0 && probability < 1.0, "{score}");
+    let health = score["health"].as_u64().unwrap();
+    assert!(health <= 100);
+    assert!(["excellent", "good", "fair", "poor", "critical"]
+        .contains(&score["health_band"].as_str().unwrap()));
+    assert_eq!(score["model"]["kind"], "stage_prior_with_health");
+    for f in score["factors"].as_array().unwrap() {
+        assert!(f["name"].is_string() && f["detail"].is_string() && f["weight"].is_number());
+        assert!(["positive", "negative"].contains(&f["direction"].as_str().unwrap()));
+    }
+    // No next step planned: named as a reason.
+    assert!(factor(&score, "no_next_step").is_some(), "{score}");
+
+    // The close date passes and the amount is cut: health falls and both are named.
+    let deal_path = session.ws(&format!("/deals/{}", id(&deal)));
+    let (status, _) = session
+        .patch(&deal_path, json!({"close_date": day(-5), "amount": 60000}))
+        .await;
+    assert_eq!(status, 200);
+    let (_, worse) = session.get(&path).await;
+    assert!(worse["health"].as_u64().unwrap() < health, "{worse}");
+    assert!(
+        worse["win_probability"].as_f64().unwrap() < probability,
+        "{worse}"
+    );
+    assert_eq!(
+        factor(&worse, "close_date_passed").unwrap()["direction"],
+        "negative"
+    );
+    assert!(factor(&worse, "amount_cut").is_some(), "{worse}");
+
+    // A later stage with a higher win rate raises the probability.
+    session
+        .patch(
+            &deal_path,
+            json!({"stage_id": stages[4]["id"], "close_date": day(10)}),
+        )
+        .await;
+    let (_, later) = session.get(&path).await;
+    assert!(
+        later["win_probability"].as_f64().unwrap() > worse["win_probability"].as_f64().unwrap(),
+        "{later}"
+    );
+    assert!(factor(&later, "stage").unwrap()["detail"]
+        .as_str()
+        .unwrap()
+        .contains("Negotiation"));
+
+    // Won: certain.
+    let won = stages.iter().find(|s| s["kind"] == "won").unwrap();
+    session
+        .patch(&deal_path, json!({"stage_id": won["id"]}))
+        .await;
+    let (_, closed) = session.get(&path).await;
+    assert_eq!(closed["win_probability"], 1.0);
+}
+
+async fn rescoring_counts_every_open_deal(app: TestApp) {
+    let session = app.signup("rescore@example.com", "Rescore").await;
+    let stages = stages(&session).await;
+    for (i, stage) in stages.iter().take(5).enumerate() {
+        session
+            .create("deals", json!({"name": format!("Deal {i}"), "amount": 1000 * (i + 1), "close_date": day(i as i64), "stage_id": stage["id"]}))
+            .await;
+    }
+    let won = stages.iter().find(|s| s["kind"] == "won").unwrap();
+    session
+        .create(
+            "deals",
+            json!({"name": "Done", "amount": 5, "stage_id": won["id"]}),
+        )
+        .await;
+    let (status, body) = session.post(&session.ws("/deals/score"), json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["scored_deals"], 5);
+    assert_eq!(body["total_deals"], 6);
+    let bands = body["health_distribution"].as_object().unwrap();
+    assert_eq!(bands.len(), 5);
+    assert_eq!(bands.values().map(|v| v.as_u64().unwrap()).sum::<u64>(), 5);
+    let average = body["average_health"].as_f64().unwrap();
+    assert!((0.0..=100.0).contains(&average));
+
+    let viewer = session.invite("viewer@example.com", "viewer").await;
+    let (status, problem) = viewer.post(&viewer.ws("/deals/score"), json!({})).await;
+    assert_eq!(status, 403, "{problem}");
+    let (status, _) = viewer.get(&viewer.ws("/forecast")).await;
+    assert_eq!(status, 200);
+}
+
+async fn the_forecast_agrees_with_its_closed_form_and_follows_changes(app: TestApp) {
+    let session = app.signup("forecast@example.com", "Forecast").await;
+    let stages = stages(&session).await;
+    let mut deals = Vec::new();
+    for i in 0..40 {
+        let deal = session
+            .create("deals", json!({"name": format!("Deal {i}"), "amount": 1000 + 250 * i, "close_date": day(i % 25), "stage_id": stages[i as usize % 5]["id"]}))
+            .await;
+        deals.push(deal);
+    }
+    // Outside a 30-day window with no history of early closes: not in the forecast.
+    session
+        .create("deals", json!({"name": "Next year", "amount": 1e6, "close_date": day(200), "stage_id": stages[4]["id"]}))
+        .await;
+    let url = session.ws("/forecast?timeframe=30d&simulations=20000&seed=7");
+    let (status, forecast) = session.get(&url).await;
+    assert_eq!(status, 200, "{forecast}");
+    assert_eq!(forecast["deals_analyzed"], 40);
+    for key in [
+        "timeframe",
+        "scenario",
+        "predicted_revenue",
+        "confidence",
+        "best_case",
+        "likely_case",
+        "worst_case",
+        "mean_forecast",
+        "standard_deviation",
+        "breakdown_by_stage",
+        "by_category",
+        "simulation_stats",
+        "forecasted_deals",
+        "exact",
+        "generated_at",
+    ] {
+        assert!(!forecast[key].is_null(), "{key} missing: {forecast}");
+    }
+    let mean = forecast["mean_forecast"].as_f64().unwrap();
+    let exact_mean = forecast["exact"]["mean"].as_f64().unwrap();
+    let exact_sd = forecast["exact"]["standard_deviation"].as_f64().unwrap();
+    assert!(
+        (mean - exact_mean).abs() <= 3.0 * exact_sd / (20000f64).sqrt() + 0.01,
+        "{forecast}"
+    );
+    let sd = forecast["standard_deviation"].as_f64().unwrap();
+    assert!((sd / exact_sd - 1.0).abs() < 0.02, "{forecast}");
+    let stats = &forecast["simulation_stats"];
+    assert_eq!(stats["num_simulations"], 20000);
+    assert_eq!(forecast["worst_case"], stats["p10"]);
+    assert_eq!(forecast["likely_case"], stats["p50"]);
+    assert_eq!(forecast["best_case"], stats["p90"]);
+    assert_eq!(forecast["predicted_revenue"], forecast["likely_case"]);
+    assert!(
+        stats["p10"].as_f64() <= stats["p50"].as_f64()
+            && stats["p50"].as_f64() <= stats["p90"].as_f64()
+    );
+    let weighted: f64 = forecast["forecasted_deals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["weighted_value"].as_f64().unwrap())
+        .sum();
+    assert!(
+        (weighted - exact_mean).abs() < 1.0,
+        "{weighted} vs {exact_mean}"
+    );
+    let stage_deals: u64 = forecast["breakdown_by_stage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["deals"].as_u64().unwrap())
+        .sum();
+    assert_eq!(stage_deals, 40);
+    // The same seed gives the same answer; the worst scenario is P10.
+    let (_, again) = session.get(&url).await;
+    assert_eq!(again["simulation_stats"], forecast["simulation_stats"]);
+    let (_, worst) = session
+        .get(&session.ws("/forecast?scenario=worst&seed=7&simulations=20000"))
+        .await;
+    assert_eq!(worst["predicted_revenue"], worst["simulation_stats"]["p10"]);
+    assert!(worst["confidence"].as_f64().unwrap() >= 0.89, "{worst}");
+
+    // A bigger amount raises the expected revenue by its adjusted probability.
+    let first = &forecast["forecasted_deals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["deal_id"] == deals[0]["id"])
+        .unwrap()
+        .clone();
+    session
+        .patch(
+            &session.ws(&format!("/deals/{}", id(&deals[0]))),
+            json!({"amount": 101000}),
+        )
+        .await;
+    let (_, bigger) = session.get(&url).await;
+    let expected = exact_mean + 100000.0 * first["adjusted_probability"].as_f64().unwrap();
+    assert!(
+        (bigger["exact"]["mean"].as_f64().unwrap() - expected).abs() < 1.0,
+        "{bigger}"
+    );
+    // Winning a deal makes its revenue certain and moves it to the closed category.
+    let won = stages.iter().find(|s| s["kind"] == "won").unwrap();
+    session
+        .patch(
+            &session.ws(&format!("/deals/{}", id(&deals[1]))),
+            json!({"stage_id": won["id"]}),
+        )
+        .await;
+    let (_, after_win) = session.get(&url).await;
+    assert_eq!(after_win["deals_analyzed"], 39);
+    assert_eq!(after_win["by_category"]["closed"]["deals"], 1);
+    assert_eq!(after_win["by_category"]["closed"]["total_value"], 1250.0);
+    assert!(after_win["simulation_stats"]["min"].as_f64().unwrap() >= 1250.0);
+    // Omitted deals leave the forecast.
+    session
+        .patch(
+            &session.ws(&format!("/deals/{}", id(&deals[2]))),
+            json!({"forecast_category": "omitted"}),
+        )
+        .await;
+    let (_, omitted) = session.get(&url).await;
+    assert_eq!(omitted["deals_analyzed"], 38);
+}
+
+async fn history_teaches_stage_win_rates(app: TestApp) {
+    let session = app.signup("history@example.com", "History").await;
+    let stages = stages(&session).await;
+    let won = stages.iter().find(|s| s["kind"] == "won").unwrap();
+    let lost = stages.iter().find(|s| s["kind"] == "lost").unwrap();
+    // Eight deals pass through Proposal: six are won, two lost, one slipped a week first.
+    for i in 0..8 {
+        let deal = session
+            .create("deals", json!({"name": format!("Past {i}"), "amount": 1000, "close_date": day(0), "stage_id": stages[3]["id"]}))
+            .await;
+        let path = session.ws(&format!("/deals/{}", id(&deal)));
+        let outcome = if i < 6 { won } else { lost };
+        session
+            .patch(&path, json!({"stage_id": outcome["id"]}))
+            .await;
+    }
+    let open = session
+        .create("deals", json!({"name": "Open", "amount": 1000, "close_date": day(3), "stage_id": stages[3]["id"]}))
+        .await;
+    let (status, body) = session.post(&session.ws("/deals/score"), json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, score) = session
+        .get(&session.ws(&format!("/deals/{}/score", id(&open))))
+        .await;
+    assert_eq!(score["model"]["training_deals"], 8);
+    let detail = factor(&score, "stage").unwrap()["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(detail.contains("6 of 8"), "{detail}");
+    // (0.6 × 10 + 6) / (10 + 8) = 0.667 for the stage, before health moves it.
+    assert!(detail.contains("67%"), "{detail}");
+    let (_, forecast) = session.get(&session.ws("/forecast")).await;
+    let listed = &forecast["forecasted_deals"][0];
+    assert_eq!(listed["deal_id"], open["id"]);
+    assert!(
+        listed["confidence_score"].as_f64().unwrap() > 0.0,
+        "{forecast}"
+    );
+    // The stored score is current, so the forecast uses it.
+    assert_eq!(listed["win_probability"], score["win_probability"]);
+}
+
+async fn snapshots_are_stored_daily(app: TestApp) {
+    let session = app.signup("snap@example.com", "Snap").await;
+    let stages = stages(&session).await;
+    session
+        .create("deals", json!({"name": "Deal", "amount": 5000, "close_date": day(3), "stage_id": stages[1]["id"]}))
+        .await;
+    let (status, taken) = session
+        .post(&session.ws("/forecast/snapshots"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{taken}");
+    assert_eq!(taken["items"].as_array().unwrap().len(), 2);
+    // Taking them again the same day replaces, not adds.
+    session
+        .post(&session.ws("/forecast/snapshots"), json!({}))
+        .await;
+    let (status, listed) = session
+        .get(&session.ws("/forecast/snapshots?timeframe=30d"))
+        .await;
+    assert_eq!(status, 200);
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{listed}");
+    assert_eq!(items[0]["taken_on"], day(0));
+    assert_eq!(items[0]["timeframe"], "30d");
+    assert_eq!(items[0]["forecast"]["deals_analyzed"], 1);
+    let (status, _) = session
+        .get(&session.ws("/forecast/snapshots?timeframe=week"))
+        .await;
+    assert_eq!(status, 422);
+}
+
+async fn bad_forecast_parameters_are_refused(app: TestApp) {
+    let session = app.signup("bad@example.com", "Bad").await;
+    for (query, field) in [
+        ("timeframe=week", "timeframe"),
+        ("scenario=optimistic", "scenario"),
+        ("simulations=0", "simulations"),
+        ("simulations=many", "simulations"),
+        ("simulations=100000000", "simulations"),
+        ("seed=-1", "seed"),
+        ("pipeline_id=nope", "pipeline_id"),
+        ("owner_id=7", "owner_id"),
+    ] {
+        let (status, problem) = session
+            .get(&session.ws(&format!("/forecast?{query}")))
+            .await;
+        assert_eq!(status, 422, "{query}: {problem}");
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    }
+    let (status, _) = session.get(&session.ws("/deals/not-an-id/score")).await;
+    assert_eq!(status, 404);
+    let (status, _) = session
+        .get(&session.ws("/deals/0190a0b0-0000-7000-8000-000000000000/score"))
+        .await;
+    assert_eq!(status, 404);
+}
+
+async fn other_workspaces_see_no_scores_or_revenue(app: TestApp) {
+    let alice = app.signup("alice@example.com", "Alice").await;
+    let bob = app.signup("bob@example.com", "Bob").await;
+    let stages = stages(&alice).await;
+    let deal = alice
+        .create("deals", json!({"name": "Secret", "amount": 9999, "close_date": day(2), "stage_id": stages[1]["id"]}))
+        .await;
+    // Bob's credentials on Bob's workspace with Alice's deal id.
+    let (status, _) = bob
+        .get(&bob.ws(&format!("/deals/{}/score", id(&deal))))
+        .await;
+    assert_eq!(status, 404);
+    // Bob's credentials on Alice's workspace.
+    let alice_ws = alice.ws(&format!("/deals/{}/score", id(&deal)));
+    let (status, _) = bob.get(&alice_ws).await;
+    assert_eq!(status, 404);
+    let (status, _) = bob.get(&alice.ws("/forecast")).await;
+    assert_eq!(status, 404);
+    let (status, _) = bob.post(&alice.ws("/deals/score"), json!({})).await;
+    assert_eq!(status, 404);
+    let (_, forecast) = bob.get(&bob.ws("/forecast")).await;
+    assert_eq!(forecast["deals_analyzed"], 0);
+    assert_eq!(forecast["mean_forecast"], 0.0);
+    // Alice's pipeline is not Bob's.
+    let (_, pipelines) = alice.get(&alice.ws("/pipelines")).await;
+    let pipeline = pipelines["items"][0]["id"].as_str().unwrap();
+    let (status, _) = bob
+        .get(&bob.ws(&format!("/forecast?pipeline_id={pipeline}")))
+        .await;
+    assert_eq!(status, 404);
+    let (_, mine) = alice
+        .get(&alice.ws(&format!("/forecast?pipeline_id={pipeline}")))
+        .await;
+    assert_eq!(mine["deals_analyzed"], 1);
+}
