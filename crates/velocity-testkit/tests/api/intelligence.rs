@@ -13,6 +13,7 @@ both_databases!(
     snapshots_are_stored_daily,
     bad_forecast_parameters_are_refused,
     other_workspaces_see_no_scores_or_revenue,
+    changes_are_rescored_in_the_background,
 );
 
 async fn stages(session: &Session) -> Vec<Value> {
@@ -394,4 +395,31 @@ async fn other_workspaces_see_no_scores_or_revenue(app: TestApp) {
         .get(&alice.ws(&format!("/forecast?pipeline_id={pipeline}")))
         .await;
     assert_eq!(mine["deals_analyzed"], 1);
+}
+
+async fn changes_are_rescored_in_the_background(app: TestApp) {
+    let quick = velocity_testkit::spawn_app_with(app.database.clone(), |c| {
+        c.intel_debounce = std::time::Duration::from_millis(100);
+    })
+    .await;
+    let session = quick.signup("worker@example.com", "Worker").await;
+    let stages = stages(&session).await;
+    session
+        .create("deals", json!({"name": "Fresh", "amount": 700, "close_date": day(1), "stage_id": stages[1]["id"]}))
+        .await;
+    let mut snapshots = Value::Null;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        (_, snapshots) = session.get(&session.ws("/forecast/snapshots")).await;
+        if snapshots["items"]
+            .as_array()
+            .is_some_and(|items| items.len() == 2)
+        {
+            break;
+        }
+    }
+    let items = snapshots["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{snapshots}");
+    assert_eq!(items[0]["forecast"]["deals_analyzed"], 1);
+    quick.stop().await;
 }
