@@ -5,4 +5,5 @@
 
 pub mod forecast;
 pub mod health;
+pub mod insights;
 pub mod timeline;
