@@ -1,10 +1,11 @@
 //! Pipeline intelligence in the server: it feeds `velocity-intel` with the workspace's history
 //! from the store and keeps what it learns. [`learn`] turns every deal's history into stage
 //! win records, close-date delays and team norms; [`score`] gives one deal its health and win
-//! probability; [`forecast`] simulates revenue; [`worker`] keeps all of it fresh in the
+//! probability; [`forecast`] simulates revenue; [`insights`] runs the insight rules; [`worker`] keeps all of it fresh in the
 //! background, after changes (debounced) and nightly.
 
 pub mod forecast;
+pub mod insights;
 pub mod learn;
 pub mod score;
 pub mod worker;

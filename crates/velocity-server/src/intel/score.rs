@@ -152,52 +152,78 @@ pub struct Rescored {
     pub health_distribution: HashMap<&'static str, usize>,
 }
 
-/// Relearns the workspace and rescores every open deal, storing the scores.
-pub async fn rescore_all(db: &Db, workspace: WorkspaceId) -> Result<Rescored, ApiError> {
-    let deals = db.deal_facts(workspace, DealScope::All).await?;
-    let stages = db.stages(workspace).await?;
-    let learned = Learned::from_history(&deals, &stages);
-    let payload = serde_json::to_string(&learned).map_err(ApiError::internal)?;
-    db.save_intel_state(workspace, &learned.trained_at, &payload)
-        .await?;
-    let by_id: HashMap<&str, &StageInfo> = stages.iter().map(|s| (s.id.as_str(), s)).collect();
-    let now = super::now_days();
-    let mut distribution: HashMap<&'static str, usize> = [
-        Band::Excellent,
-        Band::Good,
-        Band::Fair,
-        Band::Poor,
-        Band::Critical,
-    ]
-    .into_iter()
-    .map(|band| (band.as_str(), 0))
-    .collect();
-    let mut stored = Vec::new();
-    let mut health_total = 0.0;
-    for deal in deals.iter().filter(|d| d.timeline.closed.is_none()) {
-        let score = score_deal(deal, &by_id, &learned, now);
-        *distribution.entry(score.health_band.as_str()).or_default() += 1;
-        health_total += f64::from(score.health);
-        stored.push(StoredScore {
-            deal_id: deal.id.clone(),
-            deal_version: deal.version,
-            win_probability: score.win_probability,
-            health: i64::from(score.health),
-            health_band: score.health_band.as_str().to_owned(),
-            factors: serde_json::to_string(&score.factors).map_err(ApiError::internal)?,
-        });
+/// A workspace read in full, relearned, with every open deal scored as of `now`.
+pub struct Analysis {
+    pub deals: Vec<DealFacts>,
+    pub learned: Learned,
+    pub now: f64,
+    /// Scores of the open deals, with the index of their deal.
+    pub scores: Vec<(usize, DealScore)>,
+}
+
+impl Analysis {
+    /// Reads the workspace's history, relearns (storing what it learned) and scores.
+    pub async fn run(db: &Db, workspace: WorkspaceId) -> Result<Analysis, ApiError> {
+        let deals = db.deal_facts(workspace, DealScope::All).await?;
+        let stages = db.stages(workspace).await?;
+        let learned = Learned::from_history(&deals, &stages);
+        let payload = serde_json::to_string(&learned).map_err(ApiError::internal)?;
+        db.save_intel_state(workspace, &learned.trained_at, &payload)
+            .await?;
+        let now = super::now_days();
+        let by_id: HashMap<&str, &StageInfo> = stages.iter().map(|s| (s.id.as_str(), s)).collect();
+        let scores = deals
+            .iter()
+            .enumerate()
+            .filter(|(_, deal)| deal.timeline.closed.is_none())
+            .map(|(index, deal)| (index, score_deal(deal, &by_id, &learned, now)))
+            .collect();
+        Ok(Analysis {
+            deals,
+            learned,
+            now,
+            scores,
+        })
     }
-    db.save_scores(workspace, &stored).await?;
-    Ok(Rescored {
-        scored_deals: stored.len(),
-        total_deals: deals.len(),
-        average_health: if stored.is_empty() {
-            0.0
-        } else {
-            (health_total / stored.len() as f64 * 10.0).round() / 10.0
-        },
-        health_distribution: distribution,
-    })
+
+    /// Stores the scores and sums them up.
+    pub async fn save_scores(&self, db: &Db, workspace: WorkspaceId) -> Result<Rescored, ApiError> {
+        let mut distribution: HashMap<&'static str, usize> = [
+            Band::Excellent,
+            Band::Good,
+            Band::Fair,
+            Band::Poor,
+            Band::Critical,
+        ]
+        .into_iter()
+        .map(|band| (band.as_str(), 0))
+        .collect();
+        let mut stored = Vec::with_capacity(self.scores.len());
+        let mut health_total = 0.0;
+        for (index, score) in &self.scores {
+            *distribution.entry(score.health_band.as_str()).or_default() += 1;
+            health_total += f64::from(score.health);
+            stored.push(StoredScore {
+                deal_id: score.deal_id.clone(),
+                deal_version: self.deals[*index].version,
+                win_probability: score.win_probability,
+                health: i64::from(score.health),
+                health_band: score.health_band.as_str().to_owned(),
+                factors: serde_json::to_string(&score.factors).map_err(ApiError::internal)?,
+            });
+        }
+        db.save_scores(workspace, &stored).await?;
+        Ok(Rescored {
+            scored_deals: stored.len(),
+            total_deals: self.deals.len(),
+            average_health: if stored.is_empty() {
+                0.0
+            } else {
+                (health_total / stored.len() as f64 * 10.0).round() / 10.0
+            },
+            health_distribution: distribution,
+        })
+    }
 }
 
 /// Scores one deal now, from the stored learning; a deal of another workspace is not found.

@@ -1,10 +1,12 @@
-//! Keeps intelligence fresh in the background: a workspace is relearned and rescored once it
+//! Keeps intelligence fresh in the background: a workspace is relearned, rescored and its
+//! insights regenerated once it
 //! has been quiet for the debounce period after a change (or, during a long stream of changes
 //! such as an import, at least every ten debounce periods), every workspace nightly, and each
 //! refresh stores the day's forecast snapshots.
 
 use super::forecast::{self, Request, DEFAULT_SIMULATIONS};
-use super::{learn, score};
+use super::insights;
+use super::score::Analysis;
 use crate::error::ApiError;
 use crate::state::AppState;
 use chrono::Utc;
@@ -70,10 +72,13 @@ async fn refresh_logged(state: &AppState, workspace: WorkspaceId) {
     }
 }
 
-/// Relearns and rescores a workspace, then stores today's forecast snapshots.
+/// Relearns and rescores a workspace, brings its insights up to date, then stores today's
+/// forecast snapshots.
 pub async fn refresh(state: &AppState, workspace: WorkspaceId) -> Result<(), ApiError> {
-    score::rescore_all(&state.db, workspace).await?;
-    let learned = learn::current(&state.db, workspace).await?;
+    let analysis = Analysis::run(&state.db, workspace).await?;
+    analysis.save_scores(&state.db, workspace).await?;
+    insights::generate(&state.db, workspace, &analysis).await?;
+    let learned = analysis.learned;
     let today = Utc::now().date_naive();
     for timeframe in SNAPSHOT_TIMEFRAMES {
         let request = Request {

@@ -1,13 +1,13 @@
 //! Pipeline intelligence endpoints: a deal's score, rescoring every open deal, the revenue
-//! forecast and its daily snapshots.
+//! forecast and its daily snapshots, and insights.
 
 use crate::error::ApiError;
-use crate::extract::{parse_path_id, Access};
+use crate::extract::{parse_path_id, Access, ApiJson};
 use crate::intel::forecast::{
     self, Request, DEFAULT_SEED, DEFAULT_SIMULATIONS, MAX_SIMULATIONS, SCENARIOS, TIMEFRAMES,
 };
-use crate::intel::score::{self, DealScore, Rescored};
-use crate::intel::{learn, worker};
+use crate::intel::score::{self, Analysis, DealScore, Rescored};
+use crate::intel::{insights, learn, worker};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::Json;
@@ -15,7 +15,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use velocity_domain::{RecordId, UserId, ValidationErrors};
+use velocity_store::intel::insights::{Insight, InsightFilter, InsightSync};
 use velocity_store::intel::state::ForecastScope;
+
+const PRIORITIES: &[&str] = &["critical", "high", "medium", "low"];
 
 #[derive(Deserialize)]
 pub struct DealPath {
@@ -39,7 +42,10 @@ pub async fn rescore(
     access: Access,
 ) -> Result<Json<Rescored>, ApiError> {
     access.require_write()?;
-    Ok(Json(score::rescore_all(&state.db, access.workspace).await?))
+    let analysis = Analysis::run(&state.db, access.workspace).await?;
+    Ok(Json(
+        analysis.save_scores(&state.db, access.workspace).await?,
+    ))
 }
 
 /// A query parameter that must be one of a fixed set.
@@ -175,4 +181,78 @@ pub async fn take_snapshots(
         )
         .await?;
     Ok(Json(json!({ "items": items })))
+}
+
+/// `GET /insights?unread=true&priority=high&status=open|resolved&limit=`
+pub async fn insights(
+    State(state): State<AppState>,
+    access: Access,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let mut errors = ValidationErrors::default();
+    let unread = parsed::<bool>(&params, "unread", "true or false", &mut errors);
+    let priority = params
+        .get("priority")
+        .map(|_| one_of(&params, "priority", PRIORITIES, "high", &mut errors).to_owned());
+    let status = one_of(
+        &params,
+        "status",
+        &["open", "resolved"],
+        "open",
+        &mut errors,
+    );
+    let limit = parsed::<i64>(&params, "limit", "a whole number", &mut errors).unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        errors.push("limit", "must be between 1 and 500");
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let filter = InsightFilter {
+        unread,
+        priority,
+        status: Some(status.to_owned()),
+        limit,
+    };
+    let items = state.db.insights(access.workspace, &filter).await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InsightChange {
+    is_read: bool,
+}
+
+#[derive(Deserialize)]
+pub struct InsightPath {
+    id: String,
+}
+
+/// `PATCH /insights/{id}` `{"is_read": true}`
+pub async fn mark_insight(
+    State(state): State<AppState>,
+    access: Access,
+    Path(path): Path<InsightPath>,
+    ApiJson(change): ApiJson<InsightChange>,
+) -> Result<Json<Insight>, ApiError> {
+    let id: uuid::Uuid = parse_path_id(&path.id, "insight")?;
+    let insight = state
+        .db
+        .mark_insight(access.workspace, &id.to_string(), change.is_read)
+        .await?;
+    Ok(Json(insight))
+}
+
+/// `POST /insights/generate`: rescore and run the insight rules now.
+pub async fn generate_insights(
+    State(state): State<AppState>,
+    access: Access,
+) -> Result<Json<InsightSync>, ApiError> {
+    access.require_write()?;
+    let analysis = Analysis::run(&state.db, access.workspace).await?;
+    analysis.save_scores(&state.db, access.workspace).await?;
+    Ok(Json(
+        insights::generate(&state.db, access.workspace, &analysis).await?,
+    ))
 }

@@ -67,6 +67,9 @@ pub fn router(state: AppState, body_limit: usize, import_limit: usize) -> Router
             "/forecast/snapshots",
             get(intel::snapshots).post(intel::take_snapshots),
         )
+        .route("/insights", get(intel::insights))
+        .route("/insights/generate", post(intel::generate_insights))
+        .route("/insights/{id}", patch(intel::mark_insight))
         .route("/events", get(events::list))
         .route("/events/stream", get(events::stream))
         .route("/{object}", get(records::list).post(records::create))

@@ -33,3 +33,28 @@ CREATE TABLE forecast_snapshots (
     PRIMARY KEY (workspace_id, id),
     UNIQUE (workspace_id, taken_on, timeframe)
 );
+
+-- Findings of the insight rules. One open insight per condition (rule and subject); it is
+-- resolved, not deleted, when the condition clears.
+CREATE TABLE insights (
+    workspace_id TEXT NOT NULL REFERENCES workspaces (id),
+    id TEXT NOT NULL,
+    condition_key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    type TEXT NOT NULL CHECK (type IN ('risk', 'opportunity', 'warning', 'recommendation')),
+    priority TEXT NOT NULL CHECK (priority IN ('critical', 'high', 'medium', 'low')),
+    confidence REAL NOT NULL,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    deal_id TEXT,
+    data TEXT NOT NULL,
+    actions TEXT NOT NULL,
+    is_read INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL CHECK (status IN ('open', 'resolved')),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    resolved_at TEXT,
+    PRIMARY KEY (workspace_id, id)
+);
+CREATE UNIQUE INDEX insights_open_condition ON insights (workspace_id, condition_key) WHERE status = 'open';
+CREATE INDEX insights_by_status ON insights (workspace_id, status, created_at);

@@ -3,6 +3,7 @@
 //! `velocity-intel`, whose plain types these functions fill directly.
 
 pub mod facts;
+pub mod insights;
 pub mod state;
 
 use chrono::{DateTime, NaiveDate};

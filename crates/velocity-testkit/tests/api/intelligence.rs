@@ -14,6 +14,7 @@ both_databases!(
     bad_forecast_parameters_are_refused,
     other_workspaces_see_no_scores_or_revenue,
     changes_are_rescored_in_the_background,
+    insights_are_raised_once_and_resolve_themselves,
 );
 
 async fn stages(session: &Session) -> Vec<Value> {
@@ -422,4 +423,135 @@ async fn changes_are_rescored_in_the_background(app: TestApp) {
     assert_eq!(items.len(), 2, "{snapshots}");
     assert_eq!(items[0]["forecast"]["deals_analyzed"], 1);
     quick.stop().await;
+}
+
+async fn insights_are_raised_once_and_resolve_themselves(app: TestApp) {
+    let session = app.signup("insights@example.com", "Insights").await;
+    let stages = stages(&session).await;
+    let late = session
+        .create("deals", json!({"name": "Late", "amount": 100, "close_date": day(-3), "stage_id": stages[1]["id"]}))
+        .await;
+    let slipping = session
+        .create("deals", json!({"name": "Slipping", "amount": 100, "close_date": day(5), "stage_id": stages[1]["id"]}))
+        .await;
+    let slipping_path = session.ws(&format!("/deals/{}", id(&slipping)));
+    session
+        .patch(&slipping_path, json!({"close_date": day(12)}))
+        .await;
+    session
+        .patch(&slipping_path, json!({"close_date": day(20)}))
+        .await;
+    let hot = session
+        .create("deals", json!({"name": "Hot", "amount": 100, "close_date": day(40), "stage_id": stages[4]["id"]}))
+        .await;
+    session
+        .create("tasks", json!({"title": "Send contract", "deal_id": hot["id"], "due_at": format!("{}T09:00:00Z", day(-2))}))
+        .await;
+
+    let (status, sync) = session
+        .post(&session.ws("/insights/generate"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{sync}");
+    assert_eq!(sync["created"], 3, "{sync}");
+    let (_, listed) = session.get(&session.ws("/insights")).await;
+    let items = listed["items"].as_array().unwrap().clone();
+    let find = |kind: &str| {
+        items
+            .iter()
+            .find(|i| i["kind"] == kind)
+            .unwrap_or_else(|| panic!("{kind}: {listed}"))
+            .clone()
+    };
+    let passed = find("close_date_passed");
+    assert_eq!(passed["deal_id"], late["id"]);
+    assert_eq!(passed["type"], "warning");
+    assert_eq!(find("close_date_slipped")["deal_id"], slipping["id"]);
+    let hot_insight = find("hot_deal_overdue_tasks");
+    assert_eq!(hot_insight["type"], "recommendation");
+    assert_eq!(hot_insight["priority"], "high");
+    for item in &items {
+        assert_eq!(item["is_read"], false);
+        assert!(item["confidence"].as_f64().unwrap() > 0.0);
+        assert!(!item["actions"].as_array().unwrap().is_empty());
+        assert!(
+            item["title"].is_string()
+                && item["description"].is_string()
+                && item["data"].is_object()
+        );
+    }
+
+    // The same conditions do not raise the same insights twice.
+    let (_, again) = session
+        .post(&session.ws("/insights/generate"), json!({}))
+        .await;
+    assert_eq!(
+        (again["created"].as_u64(), again["updated"].as_u64()),
+        (Some(0), Some(3)),
+        "{again}"
+    );
+
+    // Read, then filtered out of the unread list; the flag survives regeneration.
+    let insight_path = session.ws(&format!("/insights/{}", passed["id"].as_str().unwrap()));
+    let (status, read) = session.patch(&insight_path, json!({"is_read": true})).await;
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(read["is_read"], true);
+    session
+        .post(&session.ws("/insights/generate"), json!({}))
+        .await;
+    let (_, unread) = session.get(&session.ws("/insights?unread=true")).await;
+    assert_eq!(unread["items"].as_array().unwrap().len(), 2, "{unread}");
+    let (_, high) = session.get(&session.ws("/insights?priority=high")).await;
+    assert!(high["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["priority"] == "high"));
+
+    // Fixing the close date clears the condition: the insight resolves itself.
+    session
+        .patch(
+            &session.ws(&format!("/deals/{}", id(&late))),
+            json!({"close_date": day(10)}),
+        )
+        .await;
+    let (_, cleared) = session
+        .post(&session.ws("/insights/generate"), json!({}))
+        .await;
+    assert_eq!(cleared["resolved"], 1, "{cleared}");
+    let (_, resolved) = session.get(&session.ws("/insights?status=resolved")).await;
+    assert_eq!(resolved["items"][0]["id"], passed["id"]);
+    assert!(resolved["items"][0]["resolved_at"].is_string());
+
+    // Bad input and other workspaces.
+    for query in [
+        "priority=urgent",
+        "unread=maybe",
+        "status=closed",
+        "limit=0",
+    ] {
+        let (status, _) = session
+            .get(&session.ws(&format!("/insights?{query}")))
+            .await;
+        assert_eq!(status, 422, "{query}");
+    }
+    let (status, _) = session
+        .patch(&insight_path, json!({"is_read": "yes"}))
+        .await;
+    assert_eq!(status, 422);
+    let (status, _) = session
+        .patch(&session.ws("/insights/nope"), json!({"is_read": true}))
+        .await;
+    assert_eq!(status, 404);
+    let other = app.signup("other-insights@example.com", "Other").await;
+    let (status, _) = other
+        .patch(
+            &other.ws(&format!("/insights/{}", passed["id"].as_str().unwrap())),
+            json!({"is_read": false}),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = other.patch(&insight_path, json!({"is_read": false})).await;
+    assert_eq!(status, 404);
+    let (_, theirs) = other.get(&other.ws("/insights")).await;
+    assert!(theirs["items"].as_array().unwrap().is_empty());
 }
