@@ -2,3 +2,5 @@
 //! histories, activity counts) and these modules turn it into forecasts, health, scores and
 //! insights. Nothing here touches a database or the network, so every formula is tested and
 //! benchmarked on its own.
+
+pub mod scoring;
