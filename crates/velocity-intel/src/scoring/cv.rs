@@ -19,6 +19,9 @@ pub const LAMBDAS: [f64; 11] = [
 pub const STANDARD_ERRORS: f64 = 0.5;
 /// Grid points in a row that may do worse than the best before the search stops.
 const PATIENCE: usize = 2;
+/// Largest stretch recalibration may give the model's log-odds: a larger fitted slope means
+/// the out-of-fold scores barely vary, and stretching them far would amplify noise.
+pub const MAX_SLOPE: f64 = 4.0;
 
 pub(crate) struct CvOutcome {
     pub lambda: f64,
@@ -153,4 +156,55 @@ pub(crate) fn cross_validate(
         probabilities: point.probabilities,
         start: point.start,
     }
+}
+
+fn logit(p: f64) -> f64 {
+    let p = p.clamp(1e-12, 1.0 - 1e-12);
+    (p / (1.0 - p)).ln()
+}
+
+/// Platt scaling of out-of-fold predictions: the offset a and slope b for which
+/// σ(a + b·logit(p)) best fits the outcomes. Shrinkage leaves a penalised model
+/// under-confident (its log-odds too small); b > 1 stretches them back. The slope is kept in
+/// [0, MAX_SLOPE]: a negative one would mean the scores rank backwards, which only noise does,
+/// and then the honest model is the win rate.
+pub(crate) fn platt(probabilities: &[f64], outcomes: &[bool]) -> (f64, f64) {
+    let mut design = Design::new(1);
+    for &p in probabilities {
+        design.push_row(&[(0, logit(p))]);
+    }
+    let rows: Vec<usize> = (0..probabilities.len()).collect();
+    let fit = solver::fit(
+        &Problem {
+            design: &design,
+            outcomes,
+            rows: &rows,
+            lambda: 0.0,
+        },
+        None,
+    );
+    let slope = fit.weights[0].clamp(0.0, MAX_SLOPE);
+    if slope == fit.weights[0] {
+        return (fit.intercept, slope);
+    }
+    // With the slope pinned, the offset is refitted by Newton's method (one dimension),
+    // from the base rate's log-odds: the exact answer when the slope is 0.
+    let won = outcomes.iter().filter(|&&o| o).count() as f64;
+    let mut offset = logit(won / outcomes.len().max(1) as f64);
+    for _ in 0..50 {
+        let (mut gradient, mut curvature) = (0.0, 0.0);
+        for (&p, &won) in probabilities.iter().zip(outcomes) {
+            let q = sigmoid(offset + slope * logit(p));
+            gradient += q - f64::from(u8::from(won));
+            curvature += q * (1.0 - q);
+        }
+        if curvature <= 0.0 {
+            break;
+        }
+        offset -= gradient / curvature;
+        if gradient.abs() < 1e-9 {
+            break;
+        }
+    }
+    (offset, slope)
 }

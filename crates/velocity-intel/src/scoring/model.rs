@@ -3,7 +3,7 @@
 //! server stores beside it. The whole model serialises to JSON and predicts identically after
 //! a round trip.
 
-use super::cv::cross_validate;
+use super::cv::{cross_validate, platt};
 use super::encode::{Encoder, Slot};
 use super::explain::{self, Factor, FeatureSummary};
 use super::features::{check_width, FeatureTable, FeatureValue, Schema};
@@ -64,6 +64,8 @@ pub struct CrossValidation {
 pub struct ExcludedFeature {
     pub feature: String,
     pub reason: String,
+    /// The single-feature AUC, when the feature was left out as a leak.
+    pub leak_auc: Option<f64>,
 }
 
 /// A win probability and the reasons behind it.
@@ -114,11 +116,16 @@ impl Model {
                 needed: MIN_CLASS_ROWS,
             });
         }
-        let leaks: Vec<Option<String>> = (0..table.schema().len())
+        let leak_aucs: Vec<Option<f64>> = (0..table.schema().len())
             .map(|f| {
                 let threshold = options.leak_auc?;
-                let auc = single_feature_auc(table, outcomes, f)?;
-                (auc >= threshold).then(|| {
+                single_feature_auc(table, outcomes, f).filter(|&auc| auc >= threshold)
+            })
+            .collect();
+        let leaks: Vec<Option<String>> = leak_aucs
+            .iter()
+            .map(|auc| {
+                auc.map(|auc| {
                     format!(
                         "alone it separates won from lost almost perfectly (AUC {auc:.3}), \
                          so it is most likely recorded because of the outcome"
@@ -135,7 +142,16 @@ impl Model {
             options.max_cv_rows,
         );
         let cv_outcomes: Vec<bool> = cv.rows.iter().map(|&r| outcomes[r]).collect();
-        let p = &cv.probabilities;
+        let (offset, slope) = platt(&cv.probabilities, &cv_outcomes);
+        let recalibrated: Vec<f64> = cv
+            .probabilities
+            .iter()
+            .map(|&p| {
+                let p = p.clamp(1e-12, 1.0 - 1e-12);
+                sigmoid(offset + slope * (p / (1.0 - p)).ln())
+            })
+            .collect();
+        let p = &recalibrated;
         let cross_validation = CrossValidation {
             folds: cv.folds,
             rows: cv.rows.len(),
@@ -160,10 +176,12 @@ impl Model {
         let excluded = encoder
             .features
             .iter()
-            .filter_map(|f| match &f.encoding {
+            .zip(&leak_aucs)
+            .filter_map(|(f, &leak_auc)| match &f.encoding {
                 super::encode::Encoding::Unused { reason } => Some(ExcludedFeature {
                     feature: f.spec.name.clone(),
                     reason: reason.clone(),
+                    leak_auc,
                 }),
                 _ => None,
             })
@@ -179,8 +197,10 @@ impl Model {
             excluded,
             schema: table.schema().clone(),
             encoder,
-            intercept: fit.intercept,
-            weights: fit.weights,
+            // The recalibration is folded into the coefficients, so contributions and factors
+            // are measured on the probabilities the model actually gives.
+            intercept: offset + slope * fit.intercept,
+            weights: fit.weights.iter().map(|w| slope * w).collect(),
         };
         model.measure_effects(table)?;
         Ok(model)
