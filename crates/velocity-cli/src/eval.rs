@@ -4,21 +4,17 @@
 //! rate), with leaks caught and every dropped column explained.
 
 mod columns;
+mod measure;
 mod report;
 
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
-use report::{Report, RowCounts, Scores, Split, Spread};
-use std::collections::{HashMap, HashSet};
+use measure::{run_split, sorted, stratified_split, TRAIN_SHARE};
+use report::{Report, RowCounts, Split, Spread};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use velocity_import::dates::{self, DayOrder};
-use velocity_intel::scoring::metrics::{
-    brier_score, calibration_table, expected_calibration_error, log_loss, roc_auc, CALIBRATION_BINS,
-};
-use velocity_intel::scoring::{FeatureTable, Model, TrainOptions, MATERIAL_LOG_ODDS};
+use velocity_intel::scoring::MATERIAL_LOG_ODDS;
 
 #[derive(Subcommand)]
 pub enum EvalCommand {
@@ -75,8 +71,6 @@ pub struct ScoringArgs {
     json: bool,
 }
 
-const TRAIN_SHARE: f64 = 0.7;
-
 pub fn run(command: EvalCommand) -> Result<()> {
     let EvalCommand::Scoring(args) = command;
     let report = evaluate(&args)?;
@@ -89,15 +83,6 @@ pub fn run(command: EvalCommand) -> Result<()> {
         print!("{}", report.text());
     }
     Ok(())
-}
-
-/// One split's results.
-struct Run {
-    model: Model,
-    scores: Scores,
-    constant: Scores,
-    owner: Option<Scores>,
-    calibration: Vec<velocity_intel::scoring::metrics::CalibrationBin>,
 }
 
 fn evaluate(args: &ScoringArgs) -> Result<Report> {
@@ -247,10 +232,15 @@ fn evaluate(args: &ScoringArgs) -> Result<Report> {
         }
     }
     for (name, auc) in &leaks {
+        let quoted = if name.contains(char::is_whitespace) {
+            format!("\"{name}\"")
+        } else {
+            name.clone()
+        };
         warnings.push(format!(
             "`{name}` alone separates won from lost almost perfectly (AUC {auc:.3} on the \
              training deals). It is most likely filled in because of the outcome (a leak), so \
-             the model leaves it out; use --exclude {name} to silence this."
+             the model leaves it out; use --exclude {quoted} to silence this."
         ));
         if let Some(p) = profiles.iter_mut().find(|p| &p.column == name) {
             p.role = columns::Role::Dropped(format!(
@@ -308,109 +298,5 @@ fn evaluate(args: &ScoringArgs) -> Result<Report> {
             .take(8)
             .collect(),
         repeats,
-    })
-}
-
-fn sorted(part: &[usize]) -> Vec<usize> {
-    let mut part = part.to_vec();
-    part.sort_unstable();
-    part
-}
-
-/// 70% of the won and 70% of the lost deals for training, the rest for testing.
-fn stratified_split(outcomes: &[bool], seed: u64) -> (Vec<usize>, Vec<usize>) {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let (mut train, mut test) = (Vec::new(), Vec::new());
-    for class in [true, false] {
-        let mut members: Vec<usize> = (0..outcomes.len())
-            .filter(|&p| outcomes[p] == class)
-            .collect();
-        members.shuffle(&mut rng);
-        let cut = (TRAIN_SHARE * members.len() as f64).round() as usize;
-        train.extend_from_slice(&members[..cut]);
-        test.extend_from_slice(&members[cut..]);
-    }
-    (sorted(&train), sorted(&test))
-}
-
-fn scores(probabilities: &[f64], outcomes: &[bool]) -> Result<Scores> {
-    Ok(Scores {
-        auc: roc_auc(probabilities, outcomes).ok(),
-        brier: brier_score(probabilities, outcomes)?,
-        log_loss: log_loss(probabilities, outcomes)?,
-        ece: expected_calibration_error(probabilities, outcomes)?,
-        chance_ece: chance_ece(probabilities)?,
-    })
-}
-
-/// Draws of outcomes for [`chance_ece`].
-const CHANCE_DRAWS: usize = 200;
-
-/// The ECE that perfectly calibrated probabilities would still show on this many deals: each
-/// outcome drawn as a win with exactly its predicted probability, averaged over many draws.
-/// On a few hundred deals it is far from 0, and a measured ECE near it is all one can ask.
-fn chance_ece(probabilities: &[f64]) -> Result<f64> {
-    let mut rng = StdRng::seed_from_u64(0);
-    let mut total = 0.0;
-    let mut drawn = vec![false; probabilities.len()];
-    for _ in 0..CHANCE_DRAWS {
-        for (outcome, &p) in drawn.iter_mut().zip(probabilities) {
-            *outcome = rng.gen_bool(p.clamp(0.0, 1.0));
-        }
-        total += expected_calibration_error(probabilities, &drawn)?;
-    }
-    Ok(total / CHANCE_DRAWS as f64)
-}
-
-fn run_split(
-    table: &FeatureTable,
-    outcomes: &[bool],
-    owners: Option<&[String]>,
-    train: &[usize],
-    test: &[usize],
-    seed: u64,
-) -> Result<Run> {
-    let train_outcomes: Vec<bool> = train.iter().map(|&p| outcomes[p]).collect();
-    let test_outcomes: Vec<bool> = test.iter().map(|&p| outcomes[p]).collect();
-    let options = TrainOptions {
-        seed,
-        ..TrainOptions::default()
-    };
-    let model = Model::train(&table.select(train), &train_outcomes, &options)?;
-    let probabilities = table
-        .select(test)
-        .rows()
-        .iter()
-        .map(|row| model.probability(row))
-        .collect::<Result<Vec<f64>, _>>()?;
-    let rate = train_outcomes.iter().filter(|&&o| o).count() as f64 / train.len().max(1) as f64;
-    let constant = vec![rate; test.len()];
-    let owner = match owners {
-        Some(owners) => {
-            let mut record: HashMap<&str, (f64, f64)> = HashMap::new();
-            for (&p, &won) in train.iter().zip(&train_outcomes) {
-                let entry = record.entry(owners[p].as_str()).or_default();
-                entry.0 += 1.0;
-                entry.1 += f64::from(u8::from(won));
-            }
-            // Laplace's rule: one imagined win and one imagined loss per owner.
-            let p: Vec<f64> = test
-                .iter()
-                .map(|&p| {
-                    record
-                        .get(owners[p].as_str())
-                        .map_or(rate, |(n, wins)| (wins + 1.0) / (n + 2.0))
-                })
-                .collect();
-            Some(scores(&p, &test_outcomes)?)
-        }
-        None => None,
-    };
-    Ok(Run {
-        scores: scores(&probabilities, &test_outcomes)?,
-        constant: scores(&constant, &test_outcomes)?,
-        owner,
-        calibration: calibration_table(&probabilities, &test_outcomes, CALIBRATION_BINS)?,
-        model,
     })
 }

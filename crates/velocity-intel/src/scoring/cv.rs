@@ -208,3 +208,49 @@ pub(crate) fn platt(probabilities: &[f64], outcomes: &[bool]) -> (f64, f64) {
     }
     (offset, slope)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draws(n: usize) -> Vec<f64> {
+        // A fixed, well-spread set of probabilities in (0, 1).
+        (0..n).map(|i| (i as f64 + 0.5) / n as f64).collect()
+    }
+
+    #[test]
+    fn platt_stretches_shrunk_scores_and_refuses_backward_ones() {
+        let truth = draws(2000);
+        // Outcomes that follow `truth` exactly in proportion, deterministically.
+        let outcomes: Vec<bool> = truth
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| ((i * 7919) % 1000) as f64 / 1000.0 < p)
+            .collect();
+        // The same ranking with log-odds halved: an under-confident model.
+        let shrunk: Vec<f64> = truth.iter().map(|&p| sigmoid(0.5 * logit(p))).collect();
+        let (offset, slope) = platt(&shrunk, &outcomes);
+        assert!((slope - 2.0).abs() < 0.3, "slope {slope}");
+        assert!(offset.abs() < 0.2, "offset {offset}");
+        let backwards: Vec<f64> = shrunk.iter().map(|p| 1.0 - p).collect();
+        let (offset, slope) = platt(&backwards, &outcomes);
+        assert_eq!(slope, 0.0);
+        let rate = outcomes.iter().filter(|&&o| o).count() as f64 / outcomes.len() as f64;
+        assert!((sigmoid(offset) - rate).abs() < 1e-6);
+    }
+
+    #[test]
+    fn without_signal_the_strongest_penalty_wins() {
+        let mut design = Design::new(3);
+        let mut outcomes = Vec::new();
+        for i in 0..600usize {
+            let column = (i * 31 % 7) % 3;
+            design.push_row(&[(column as u32, 1.0)]);
+            outcomes.push((i * 17 + i / 5) % 3 == 0);
+        }
+        let cv = cross_validate(&design, &outcomes, 5, 1, 10_000);
+        assert_eq!(cv.lambda, LAMBDAS[0]);
+        assert_eq!(cv.rows.len(), 600);
+        assert_eq!(cv.folds, 5);
+    }
+}
