@@ -26,10 +26,11 @@ mod numeric;
 mod solver;
 
 pub use blend::{blend, ClosedDeals, MODEL_ONLY_FROM_CLOSED, PRIOR_ONLY_BELOW_PER_CLASS};
-pub use cv::{LAMBDAS, STANDARD_ERRORS};
+pub use cv::{LAMBDAS, MAX_SLOPE, STANDARD_ERRORS};
 pub use encode::MIN_LEVEL_ROWS;
 pub use explain::{Direction, Factor, FeatureSummary, ValueEffect, MATERIAL_LOG_ODDS, MAX_FACTORS};
 pub use features::{FeatureKind, FeatureSpec, FeatureTable, FeatureValue, Schema};
+pub use leakage::{single_feature_auc, LEAK_AUC};
 pub use model::{
     CrossValidation, ExcludedFeature, Model, ModelKind, Prediction, TrainOptions, MIN_CLASS_ROWS,
 };
