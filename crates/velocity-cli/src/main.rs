@@ -1,6 +1,7 @@
 //! The `velocity` command: a thin shell over the library crates.
 
 mod demo;
+mod eval;
 mod import;
 
 use anyhow::{bail, Context, Result};
@@ -40,6 +41,10 @@ enum Command {
     /// Write a consistent copy of a SQLite database, safe while the server runs
     /// (for PostgreSQL use pg_dump; see docs/operations.md)
     Backup(BackupArgs),
+    /// Measure Velocity's intelligence on your own data, offline: `eval scoring` trains the
+    /// win-scoring model on a CSV of closed deals and reports how well it predicts the rest
+    #[command(subcommand)]
+    Eval(eval::EvalCommand),
 }
 
 #[derive(Args, Clone)]
@@ -160,6 +165,7 @@ async fn main() -> Result<()> {
         Command::Import(args) => import::run(args).await,
         Command::User(UserCommand::Create(args)) => create_user(args).await,
         Command::Backup(args) => backup(args).await,
+        Command::Eval(command) => eval::run(command),
     }
 }
 

@@ -1,5 +1,5 @@
-//! The CLI's commands as a user runs them: start-up errors, migrate, user create, demo, and a
-//! backup taken while the server is writing.
+//! The CLI's commands as a user runs them: start-up errors, migrate, user create, demo, a
+//! backup taken while the server is writing, import, and the win-scoring evaluation.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -61,7 +61,9 @@ fn bad_database_urls_fail_start_up_with_a_clear_message() {
 #[test]
 fn help_explains_every_command() {
     let message = text(&velocity(&["--help"]));
-    for command in ["serve", "migrate", "demo", "import", "user", "backup"] {
+    for command in [
+        "serve", "migrate", "demo", "import", "user", "backup", "eval",
+    ] {
         assert!(message.contains(command), "{command} in {message}");
     }
     assert!(text(&velocity(&["serve", "--help"])).contains("--database-url"));
@@ -283,4 +285,117 @@ async fn import_on_sqlite() {
 #[tokio::test]
 async fn import_on_postgres() {
     import_prints_progress_and_the_report(velocity_testkit::Backend::Postgres).await;
+}
+
+/// Closed deals whose outcome follows budget and segment, with an identifier, a close value
+/// that only won deals have (a leak), a date, money written with symbols, open deals, and a
+/// region that means nothing. Semicolon-delimited, as European exports are.
+fn closed_deals_csv() -> String {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let mut csv =
+        String::from("Deal ID;Segment;Budget;Amount;Region;Created;Close Value;Outcome\n");
+    for i in 0..400 {
+        let segment = ["Enterprise", "Mid-market", "SMB"][i % 3];
+        let budget = rng.gen_bool(0.5);
+        let logit = if budget { 1.2 } else { -1.2 } + if segment == "SMB" { -0.8 } else { 0.4 };
+        let outcome = if i % 10 == 9 {
+            "Open"
+        } else if rng.gen_bool(1.0 / (1.0 + f64::exp(-logit))) {
+            "Won"
+        } else {
+            "Lost"
+        };
+        let amount = rng.gen_range(500..90_000);
+        let close_value = if outcome == "Won" { amount } else { 0 };
+        csv.push_str(&format!(
+            "D-{i:04};{segment};{};\"${},{:03}.00\";{};2024-{:02}-{:02};{close_value};{outcome}\n",
+            if budget { "Yes" } else { "No" },
+            amount / 1000,
+            amount % 1000,
+            ["North", "South"][rng.gen_range(0..2)],
+            1 + i % 12,
+            1 + i % 28,
+        ));
+    }
+    csv
+}
+
+#[test]
+fn eval_scoring_reports_leaks_dropped_columns_and_a_sensible_auc() {
+    let dir = temp_dir("eval");
+    let file = dir.join("deals.csv");
+    std::fs::write(&file, closed_deals_csv()).unwrap();
+    let file = file.to_str().unwrap();
+    let args = [
+        "eval",
+        "scoring",
+        "--csv",
+        file,
+        "--outcome",
+        "outcome",
+        "--positive",
+        "won",
+        "--negative",
+        "Lost",
+        "--repeats",
+        "3",
+    ];
+    let output = velocity(&args);
+    let message = text(&output);
+    assert!(output.status.success(), "{message}");
+    assert!(message.contains("WARNING: `Close Value`"), "{message}");
+    assert!(message.contains("Close Value: LEAK"), "{message}");
+    assert!(
+        message.contains("Deal ID: a different value in nearly every row"),
+        "{message}"
+    );
+    assert!(message.contains("Created: a date"), "{message}");
+    assert!(
+        message.contains("skipped 40 rows that have another outcome"),
+        "{message}"
+    );
+    assert!(message.contains("Amount (numeric)"), "{message}");
+    assert!(message.contains("Over 3 stratified splits"), "{message}");
+    assert!(
+        message.contains("Budget"),
+        "the top factors name the budget: {message}"
+    );
+
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let output = velocity(&json_args);
+    assert!(output.status.success(), "{}", text(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let auc = report["model"]["auc"].as_f64().unwrap();
+    assert!((0.7..0.95).contains(&auc), "AUC {auc}");
+    assert!(report["model"]["brier"].as_f64() < report["constant_win_rate"]["brier"].as_f64());
+    assert_eq!(
+        report["rows"]["won"].as_u64().unwrap() + report["rows"]["lost"].as_u64().unwrap(),
+        360
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("warning: `Close Value`"));
+
+    let output = velocity(&[
+        "eval",
+        "scoring",
+        "--csv",
+        file,
+        "--outcome",
+        "Result",
+        "--positive",
+        "Won",
+    ]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains("no column `Result`"),
+        "{}",
+        text(&output)
+    );
+    let help = text(&velocity(&["eval", "scoring", "--help"]));
+    assert!(
+        help.contains("--positive") && help.contains("AUC"),
+        "{help}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

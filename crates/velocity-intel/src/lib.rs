@@ -6,4 +6,5 @@
 pub mod forecast;
 pub mod health;
 pub mod insights;
+pub mod scoring;
 pub mod timeline;
