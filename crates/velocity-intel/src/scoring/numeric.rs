@@ -22,6 +22,10 @@ pub(crate) struct Numeric {
     pub scale: f64,
     /// Mean of the raw values, for explanations.
     pub raw_mean: f64,
+    /// The training range. A value outside it counts as its nearest end: the model has no
+    /// evidence beyond, and a linear term extrapolated there can swamp every other factor.
+    pub low: f64,
+    pub high: f64,
     pub linear: Option<usize>,
     /// Raw-unit bin edges, ascending: bin k holds values with exactly k edges ≤ value.
     pub cuts: Vec<f64>,
@@ -44,6 +48,7 @@ impl Numeric {
                 None => Slot::Neutral,
             };
         };
+        let x = x.clamp(self.low, self.high);
         if let Some(column) = self.linear {
             set(column, (transform(x, self.log) - self.centre) / self.scale);
         }
@@ -134,6 +139,8 @@ pub(crate) fn fit<'a>(
         centre,
         scale: if scale > 0.0 { scale } else { 1.0 },
         raw_mean: mean_sd(&sorted).0,
+        low: sorted.first().copied().unwrap_or(f64::NEG_INFINITY),
+        high: sorted.last().copied().unwrap_or(f64::INFINITY),
         linear,
         cuts,
         bins,

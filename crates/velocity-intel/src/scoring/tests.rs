@@ -201,3 +201,22 @@ fn leaks_are_left_out_and_small_data_refused() {
         Err(ScoringError::OutcomeCount { .. })
     ));
 }
+
+#[test]
+fn values_beyond_the_training_range_count_as_its_ends() {
+    let (table, outcomes, _) = deals(2_000, 17, true);
+    let model = Model::train(&table, &outcomes, &TrainOptions::default()).unwrap();
+    let row = |days: f64| -> Vec<FeatureValue> {
+        vec![
+            "Demo".into(),
+            "Yes".into(),
+            5_000.0.into(),
+            days.into(),
+            "North".into(),
+        ]
+    };
+    let at_the_end = model.predict(&row(120.0)).unwrap();
+    let far_beyond = model.predict(&row(1e9)).unwrap();
+    assert!((at_the_end.probability - far_beyond.probability).abs() < 1e-9);
+    assert!(far_beyond.factors.iter().all(|f| f.weight.abs() < 10.0));
+}

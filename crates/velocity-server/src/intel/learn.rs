@@ -2,6 +2,7 @@
 //! deals that passed through it, how far actual closes land from the close dates deals
 //! carried, and the team's norms. Stored as one JSON document per workspace.
 
+use super::training::WinModel;
 use crate::error::ApiError;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -27,6 +28,8 @@ pub struct Learned {
     /// Close delay in days → how many times it was seen.
     pub delays: BTreeMap<i64, u64>,
     pub norms: TeamNorms,
+    /// The learned win model, once enough deals closed after being open a while.
+    pub model: Option<WinModel>,
 }
 
 impl Learned {
@@ -36,8 +39,10 @@ impl Learned {
             .filter(|s| s.kind == "open")
             .map(|s| s.id.as_str())
             .collect();
+        let trained_at = now_timestamp();
         let mut learned = Learned {
-            trained_at: now_timestamp(),
+            model: super::training::train(deals, stages, &trained_at),
+            trained_at,
             norms: TeamNorms::learn(deals.iter().map(|d| &d.timeline)),
             ..Learned::default()
         };

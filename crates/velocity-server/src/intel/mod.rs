@@ -1,13 +1,15 @@
 //! Pipeline intelligence in the server: it feeds `velocity-intel` with the workspace's history
 //! from the store and keeps what it learns. [`learn`] turns every deal's history into stage
-//! win records, close-date delays and team norms; [`score`] gives one deal its health and win
-//! probability; [`forecast`] simulates revenue; [`insights`] runs the insight rules; [`worker`] keeps all of it fresh in the
-//! background, after changes (debounced) and nightly.
+//! win records, close-date delays, team norms and (with [`training`]) the win model;
+//! [`score`] gives one deal its health and win probability; [`forecast`] simulates revenue;
+//! [`insights`] runs the insight rules; [`worker`] keeps all of it fresh in the background,
+//! after changes (debounced) and nightly.
 
 pub mod forecast;
 pub mod insights;
 pub mod learn;
 pub mod score;
+pub mod training;
 pub mod worker;
 
 use velocity_domain::values::now_timestamp;

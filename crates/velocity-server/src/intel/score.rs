@@ -4,14 +4,19 @@
 //! (its configured probability updated by the deals that passed through the stage, see
 //! [`Learned::stage_probability`]) and moves with health: every point of health lost costs
 //! 1/40 of a unit of log-odds, at most one unit either way
-//! ([`velocity_intel::health::adjust_probability`]).
+//! ([`velocity_intel::health::adjust_probability`]). Once enough deals have closed after being
+//! open a while, the learned model ([`super::training`]) takes over, blended with that prior
+//! in log-odds until 200 closed deals and alone from then on; the factors of each side are
+//! weighted by its share.
 
 use super::learn::Learned;
+use super::training::features_at;
 use crate::error::ApiError;
 use serde::Serialize;
 use std::collections::HashMap;
 use velocity_domain::WorkspaceId;
 use velocity_intel::health::{self, Band};
+use velocity_intel::scoring::blend;
 use velocity_store::intel::facts::{DealFacts, DealScope};
 use velocity_store::intel::state::{StageInfo, StoredScore};
 use velocity_store::Db;
@@ -121,25 +126,69 @@ pub fn score_deal(
             signal.detail.clone(),
         ));
     }
-    factors.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
-    let win_probability = match deal.timeline.closed {
-        Some((_, won)) => f64::from(u8::from(won)),
-        None => health::adjust_probability(stage_probability, assessed.score),
+    let prior = health::adjust_probability(stage_probability, assessed.score);
+    let (probability, model) = match &learned.model {
+        Some(win) => {
+            let share = win.closed.model_weight();
+            let predicted = win
+                .model
+                .predict(&features_at(deal, stages, at))
+                .ok()
+                .filter(|_| share > 0.0);
+            match predicted {
+                Some(prediction) => {
+                    for f in &mut factors {
+                        f.weight *= 1.0 - share;
+                    }
+                    factors.extend(
+                        prediction
+                            .factors
+                            .iter()
+                            .map(|f| factor(&f.feature, f.weight * share, f.detail.clone())),
+                    );
+                    factors.retain(|f| f.weight.abs() >= 0.005);
+                    let cv = &win.model.cross_validation;
+                    let info = ModelInfo {
+                        kind: if share >= 1.0 {
+                            "logistic_regression"
+                        } else {
+                            "logistic_regression_blended_with_stage_prior"
+                        },
+                        trained_at: Some(learned.trained_at.clone()),
+                        training_deals: (win.closed.won + win.closed.lost) as u64,
+                        auc: cv.auc,
+                        brier: Some(cv.brier),
+                    };
+                    (blend(prior, prediction.probability, win.closed), info)
+                }
+                None => (prior, prior_model(learned)),
+            }
+        }
+        None => (prior, prior_model(learned)),
     };
+    factors.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
     DealScore {
         deal_id: deal.id.clone(),
-        win_probability,
+        win_probability: match deal.timeline.closed {
+            Some((_, won)) => f64::from(u8::from(won)),
+            None => probability,
+        },
         health: assessed.score,
         health_band: assessed.band,
         health_explanation: assessed.band.meaning(),
         factors,
-        model: ModelInfo {
-            kind: "stage_prior_with_health",
-            trained_at: (!learned.trained_at.is_empty()).then(|| learned.trained_at.clone()),
-            training_deals: learned.closed_deals(),
-            auc: None,
-            brier: None,
-        },
+        model,
+    }
+}
+
+/// The day-one model: stage win rates moved by health.
+fn prior_model(learned: &Learned) -> ModelInfo {
+    ModelInfo {
+        kind: "stage_prior_with_health",
+        trained_at: (!learned.trained_at.is_empty()).then(|| learned.trained_at.clone()),
+        training_deals: learned.closed_deals(),
+        auc: None,
+        brier: None,
     }
 }
 

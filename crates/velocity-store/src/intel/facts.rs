@@ -211,10 +211,23 @@ fn apply_change(timeline: &mut DealTimeline, at: f64, changes: &Value) {
 }
 
 /// A deal whose events were lost to a restore or predate the log still gets its current
-/// values as its history, dated at its creation.
+/// values as its history, dated at its creation. The creation event is written a moment after
+/// the record's creation time; its values are dated at the creation time itself.
 fn fill_gaps(mut deal: DealFacts) -> DealFacts {
     let at = deal.timeline.created_at;
     let timeline = &mut deal.timeline;
+    if let Some(first) = timeline.stages.first_mut() {
+        first.at = first.at.min(at);
+    }
+    if let Some(first) = timeline.close_dates.first_mut() {
+        first.at = first.at.min(at);
+    }
+    if let Some(first) = timeline.amounts.first_mut() {
+        first.at = first.at.min(at);
+    }
+    if let Some(first) = timeline.owners.first_mut() {
+        first.at = first.at.min(at);
+    }
     if timeline.stages.is_empty() {
         timeline.stages.push(Since {
             at,

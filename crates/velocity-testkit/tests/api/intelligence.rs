@@ -15,6 +15,7 @@ both_databases!(
     other_workspaces_see_no_scores_or_revenue,
     changes_are_rescored_in_the_background,
     insights_are_raised_once_and_resolve_themselves,
+    a_model_is_learned_from_deals_as_they_stood,
 );
 
 async fn stages(session: &Session) -> Vec<Value> {
@@ -554,4 +555,66 @@ async fn insights_are_raised_once_and_resolve_themselves(app: TestApp) {
     assert_eq!(status, 404);
     let (_, theirs) = other.get(&other.ws("/insights")).await;
     assert!(theirs["items"].as_array().unwrap().is_empty());
+}
+
+async fn a_model_is_learned_from_deals_as_they_stood(app: TestApp) {
+    let session = app.signup("model@example.com", "Model").await;
+    let stages = stages(&session).await;
+    let won = stages.iter().find(|s| s["kind"] == "won").unwrap();
+    let lost = stages.iter().find(|s| s["kind"] == "lost").unwrap();
+    // 60 deals close; four in five won deals had a call while open, one in five lost ones.
+    for i in 0..60 {
+        let wins = i % 2 == 0;
+        let deal = session
+            .create("deals", json!({"name": format!("Past {i}"), "amount": 1000, "close_date": day(0), "stage_id": stages[2]["id"]}))
+            .await;
+        let called = if wins { i % 10 != 0 } else { i % 10 == 1 };
+        if called {
+            session
+                .create("activities", json!({"kind": "call", "deal_id": deal["id"], "occurred_at": deal["created_at"]}))
+                .await;
+        }
+        let outcome = if wins { won } else { lost };
+        session
+            .patch(
+                &session.ws(&format!("/deals/{}", id(&deal))),
+                json!({"stage_id": outcome["id"]}),
+            )
+            .await;
+    }
+    let open = session
+        .create("deals", json!({"name": "Open", "amount": 1000, "close_date": day(9), "stage_id": stages[2]["id"]}))
+        .await;
+    let (status, _) = session.post(&session.ws("/deals/score"), json!({})).await;
+    assert_eq!(status, 200);
+    let (_, score) = session
+        .get(&session.ws(&format!("/deals/{}/score", id(&open))))
+        .await;
+    let model = &score["model"];
+    assert_eq!(
+        model["kind"], "logistic_regression_blended_with_stage_prior",
+        "{score}"
+    );
+    assert_eq!(model["training_deals"], 60);
+    assert!(model["auc"].as_f64().unwrap() > 0.6, "{score}");
+    assert!(model["brier"].as_f64().unwrap() < 0.25, "{score}");
+    // Never called: the learned model counts that against it.
+    let activity = score["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "days_since_activity" || f["name"] == "recent_activities")
+        .unwrap_or_else(|| panic!("{score}"));
+    assert_eq!(activity["direction"], "negative", "{score}");
+    let probability = score["win_probability"].as_f64().unwrap();
+    session
+        .create("activities", json!({"kind": "call", "deal_id": open["id"], "occurred_at": format!("{}T08:00:00Z", day(0))}))
+        .await;
+    let (_, called) = session
+        .get(&session.ws(&format!("/deals/{}/score", id(&open))))
+        .await;
+    assert!(
+        called["win_probability"].as_f64().unwrap() > probability,
+        "{called}"
+    );
 }
