@@ -8,6 +8,8 @@
 use crate::health::{DealSignals, Norms};
 use std::collections::HashMap;
 
+const ONE_SECOND: f64 = 1.0 / 86_400.0;
+
 /// A value a field held from a moment on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Since<T> {
@@ -160,6 +162,11 @@ impl DealTimeline {
         let Some((closed_at, _)) = self.closed else {
             return Vec::new();
         };
+        // A deal created already closed (an imported history) was never open, so its close
+        // dates say nothing about slipping.
+        if closed_at - self.created_at < ONE_SECOND {
+            return Vec::new();
+        }
         let mut seen: Vec<f64> = Vec::new();
         for date in self.close_dates.iter().filter_map(|s| s.value) {
             if !seen.contains(&date) {

@@ -206,3 +206,38 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn large_stages_pool_their_small_deals_without_moving_the_answer() {
+    // Beyond 2,000 deals a stage draws its 500 largest one by one and pools the rest.
+    let deals = pipeline(6_000, 1, 12);
+    let total: f64 = deals.iter().map(|d| d.value).sum();
+    let settled = [StageRecord {
+        wins: 1 << 50,
+        losses: 1 << 50,
+    }];
+    let fixed: Vec<(f64, f64)> = deals
+        .iter()
+        .map(|d| (d.value, d.win_probability * d.close_probability))
+        .collect();
+    let exact = Distribution::exact(&fixed, 0.0, 20_000).percentiles();
+    let simulated = RevenueModel::new(&deals, &settled, 0.0)
+        .unwrap()
+        .simulate(50_000, 3)
+        .unwrap()
+        .percentiles();
+    for (got, want) in simulated.at_levels().iter().zip(exact.at_levels()) {
+        assert!(
+            (got - want).abs() <= 0.01 * total,
+            "simulated {got} vs exact {want}"
+        );
+    }
+
+    let model = RevenueModel::new(&pipeline(9_000, 3, 13), &histories()[..3], 0.0).unwrap();
+    let exact = model.exact();
+    let simulations = 40_000;
+    let moments = model.simulate(simulations, 4).unwrap().moments();
+    let standard_error = exact.standard_deviation / (simulations as f64).sqrt();
+    assert!((moments.mean - exact.mean).abs() < 3.0 * standard_error);
+    assert!((moments.standard_deviation / exact.standard_deviation - 1.0).abs() < 0.02);
+}

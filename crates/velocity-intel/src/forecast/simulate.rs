@@ -5,10 +5,13 @@
 //! the chunk number, so a seed gives the same answer whatever the number of threads. A win is
 //! a compare of 16 random bits against the deal's threshold, four deals per 64-bit
 //! draw: with 10,000 deals and 10,000 trials that is 10⁸ draws, which must fit in 100 ms.
+//! A stage with thousands of deals (a million-deal workspace has hundreds of thousands open)
+//! draws only its largest deals one by one and the rest as one normal with their exact
+//! conditional mean and variance, so a trial costs the same whatever the pipeline's size.
 
 use super::stats::{Moments, Percentiles};
 use super::{ForecastError, RevenueModel, Term};
-use rand_distr::{Beta, Distribution};
+use rand_distr::{Beta, Distribution, StandardNormal};
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -41,7 +44,80 @@ impl Simulation {
     }
 }
 
+/// Stages with more deals than this draw only their largest deals one by one.
+pub const POOL_ABOVE: usize = 2_000;
+/// How many of a large stage's deals, the largest, are still drawn one by one.
+pub const DRAWN_IN_LARGE_STAGES: usize = 500;
+
+/// The many small deals of a large stage, summed: given the stage's draw θ their revenue has
+/// mean `mean.0 + mean.1·θ` and variance `var.0 + var.1·θ + var.2·θ²` exactly, and as a sum of
+/// hundreds of independent small terms it is drawn as a normal with those moments.
+#[derive(Debug, Clone, Copy, Default)]
+struct Pool {
+    mean: (f64, f64),
+    var: (f64, f64, f64),
+}
+
+impl Pool {
+    fn of(terms: &[Term]) -> Pool {
+        let mut pool = Pool::default();
+        for t in terms {
+            let v2 = t.value * t.value;
+            pool.mean.0 += t.value * t.base;
+            pool.mean.1 += t.value * t.slope;
+            pool.var.0 += v2 * t.base * (1.0 - t.base);
+            pool.var.1 += v2 * t.slope * (1.0 - 2.0 * t.base);
+            pool.var.2 -= v2 * t.slope * t.slope;
+        }
+        pool
+    }
+
+    fn draw(&self, theta: f64, normal: f64) -> f64 {
+        let mean = self.mean.0 + self.mean.1 * theta;
+        let variance = self.var.0 + theta * (self.var.1 + theta * self.var.2);
+        (mean + variance.max(0.0).sqrt() * normal).max(0.0)
+    }
+}
+
+/// How one stage is simulated: its win-rate posterior, the deals drawn one by one (their
+/// thresholds pre-scaled by 2¹⁶) and, for a large stage, the pooled rest.
+struct StagePlan {
+    mean: f64,
+    posterior: Option<Beta<f64>>,
+    drawn: Vec<Term>,
+    pool: Option<Pool>,
+}
+
 impl RevenueModel {
+    fn plan(&self) -> Vec<StagePlan> {
+        self.stages
+            .iter()
+            .zip(&self.by_stage)
+            .filter(|(_, terms)| !terms.is_empty())
+            .map(|(record, terms)| {
+                let mut terms = terms.clone();
+                let pool = (terms.len() > POOL_ABOVE).then(|| {
+                    terms.sort_by(|a, b| b.value.total_cmp(&a.value));
+                    Pool::of(&terms.split_off(DRAWN_IN_LARGE_STAGES))
+                });
+                let drawn = terms
+                    .iter()
+                    .map(|term| Term {
+                        value: term.value,
+                        base: term.base * TWO_POW_16,
+                        slope: term.slope * TWO_POW_16,
+                    })
+                    .collect();
+                StagePlan {
+                    mean: record.mean(),
+                    posterior: Beta::new(record.alpha(), record.beta()).ok(),
+                    drawn,
+                    pool,
+                }
+            })
+            .collect()
+    }
+
     /// Runs `simulations` trials, deterministically for a given `seed`.
     pub fn simulate(&self, simulations: usize, seed: u64) -> Result<Simulation, ForecastError> {
         if !(1..=MAX_SIMULATIONS).contains(&simulations) {
@@ -50,25 +126,7 @@ impl RevenueModel {
                 max: MAX_SIMULATIONS,
             });
         }
-        let draws: Vec<Option<Beta<f64>>> = self
-            .stages
-            .iter()
-            .map(|record| Beta::new(record.alpha(), record.beta()).ok())
-            .collect();
-        let scaled: Vec<Vec<Term>> = self
-            .by_stage
-            .iter()
-            .map(|terms| {
-                terms
-                    .iter()
-                    .map(|term| Term {
-                        value: term.value,
-                        base: term.base * TWO_POW_16,
-                        slope: term.slope * TWO_POW_16,
-                    })
-                    .collect()
-            })
-            .collect();
+        let plan = self.plan();
         let mut totals = vec![0.0; simulations];
         let chunks: Vec<(usize, &mut [f64])> =
             totals.chunks_mut(TRIALS_PER_CHUNK).enumerate().collect();
@@ -81,10 +139,10 @@ impl RevenueModel {
         }
         std::thread::scope(|scope| {
             for share in shares {
-                let (draws, scaled) = (&draws, &scaled);
+                let plan = &plan;
                 scope.spawn(move || {
                     for (number, trials) in share {
-                        self.run_chunk(trials, scaled, draws, seed, number as u64);
+                        self.run_chunk(trials, plan, seed, number as u64);
                     }
                 });
             }
@@ -93,26 +151,21 @@ impl RevenueModel {
         Ok(Simulation { totals })
     }
 
-    fn run_chunk(
-        &self,
-        trials: &mut [f64],
-        scaled: &[Vec<Term>],
-        draws: &[Option<Beta<f64>>],
-        seed: u64,
-        chunk: u64,
-    ) {
+    fn run_chunk(&self, trials: &mut [f64], plan: &[StagePlan], seed: u64, chunk: u64) {
         let mut rng =
             Xoshiro256PlusPlus::seed_from_u64(seed ^ chunk.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         for total in trials.iter_mut() {
             let mut revenue = self.certain;
-            for ((terms, record), draw) in scaled.iter().zip(&self.stages).zip(draws) {
-                if terms.is_empty() {
-                    continue;
-                }
-                let theta = draw
+            for stage in plan {
+                let theta = stage
+                    .posterior
                     .as_ref()
-                    .map_or(record.mean(), |beta| beta.sample(&mut rng));
-                revenue += trial_of_stage(terms, theta, &mut rng);
+                    .map_or(stage.mean, |beta| beta.sample(&mut rng));
+                revenue += trial_of_stage(&stage.drawn, theta, &mut rng);
+                if let Some(pool) = &stage.pool {
+                    let normal: f64 = StandardNormal.sample(&mut rng);
+                    revenue += pool.draw(theta, normal);
+                }
             }
             *total = revenue;
         }

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use velocity_domain::values::now_timestamp;
 use velocity_domain::WorkspaceId;
 use velocity_intel::forecast::{OpenDeal, RevenueModel, StageRecord};
-use velocity_store::intel::state::{ForecastScope, StageInfo};
+use velocity_store::intel::state::{ForecastDeal, ForecastScope, StageInfo};
 use velocity_store::intel::{date_days, days_date};
 use velocity_store::Db;
 
@@ -85,6 +85,16 @@ impl Rollup {
         self.total_value += value;
         self.weighted_value += weighted;
     }
+}
+
+/// A deal in the forecast, kept light until the few listed are written out.
+struct Listed<'a> {
+    deal: &'a ForecastDeal,
+    stage: usize,
+    group: &'static str,
+    win: f64,
+    close: f64,
+    weighted: f64,
 }
 
 fn money(value: f64) -> f64 {
@@ -176,14 +186,14 @@ pub async fn forecast(
             .entry(deal.pipeline_id.clone())
             .or_default()
             .add(deal.amount, weighted);
-        listed.push(json!({
-            "deal_id": deal.id, "name": deal.name, "account": deal.account_name,
-            "value": money(deal.amount), "stage": info.name, "close_date": deal.close_date,
-            "forecast_category": group,
-            "win_probability": win, "close_probability": close,
-            "adjusted_probability": adjusted, "weighted_value": money(weighted),
-            "confidence_score": records[stage].confidence(),
-        }));
+        listed.push(Listed {
+            deal,
+            stage,
+            group,
+            win,
+            close,
+            weighted,
+        });
     }
     let model = RevenueModel::new(&deals, &records, won_revenue).map_err(ApiError::internal)?;
     let simulation = model
@@ -198,13 +208,21 @@ pub async fn forecast(
         "best" => best,
         _ => likely,
     };
-    listed.sort_by(|a, b| {
-        b["weighted_value"]
-            .as_f64()
-            .unwrap_or(0.0)
-            .total_cmp(&a["weighted_value"].as_f64().unwrap_or(0.0))
-    });
+    listed.sort_unstable_by(|a, b| b.weighted.total_cmp(&a.weighted));
     listed.truncate(LISTED_DEALS);
+    let listed: Vec<Value> = listed
+        .iter()
+        .map(|l| {
+            json!({
+                "deal_id": l.deal.id, "name": l.deal.name, "account": l.deal.account_name,
+                "value": money(l.deal.amount), "stage": stages[l.stage].name,
+                "close_date": l.deal.close_date, "forecast_category": l.group,
+                "win_probability": l.win, "close_probability": l.close,
+                "adjusted_probability": l.win * l.close, "weighted_value": money(l.weighted),
+                "confidence_score": records[l.stage].confidence(),
+            })
+        })
+        .collect();
     let rollups = |map: BTreeMap<String, Rollup>, key: &str| -> Vec<Value> {
         map.into_iter()
             .map(|(id, r)| json!({key: (!id.is_empty()).then_some(id), "deals": r.deals, "total_value": money(r.total_value), "weighted_value": money(r.weighted_value)}))

@@ -2,9 +2,6 @@
 -- close-date delays, norms, the scoring model), each open deal's latest score, and a daily
 -- snapshot of the forecast so its accuracy can be measured against what closed.
 
--- Revenue won in a period is summed by when deals closed.
-CREATE INDEX deals_by_status_closed ON deals (workspace_id, status, closed_at) WHERE deleted_at IS NULL;
-
 CREATE TABLE intel_state (
     workspace_id TEXT PRIMARY KEY REFERENCES workspaces (id),
     trained_at TEXT NOT NULL,

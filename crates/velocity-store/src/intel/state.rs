@@ -213,7 +213,8 @@ impl Db {
     }
 
     /// Revenue won from day `from` up to, not including, day `until` (`YYYY-MM-DD`), in the
-    /// same scope.
+    /// same scope. A won deal's revenue counts on its close date (closing dates it), or on the
+    /// day it closed when it has none.
     pub async fn won_revenue(
         &self,
         workspace: WorkspaceId,
@@ -224,7 +225,8 @@ impl Db {
         let mut sql = String::from(
             "SELECT COALESCE(SUM(amount), 0.0) AS revenue, COUNT(*) AS deals FROM deals \
              WHERE workspace_id = $1 AND status = 'won' AND deleted_at IS NULL \
-             AND closed_at >= $2 AND closed_at < $3",
+             AND ((close_date >= $2 AND close_date < $3) \
+             OR (close_date IS NULL AND closed_at >= $2 AND closed_at < $3))",
         );
         let mut values = vec![workspace.to_string(), from.to_owned(), until.to_owned()];
         for (column, value) in [

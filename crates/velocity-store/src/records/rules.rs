@@ -158,6 +158,20 @@ fn place_deal(
             _ => Value::String(now_timestamp()),
         };
         next.insert("closed_at".into(), closed_at);
+        // As in HubSpot, closing a deal dates it today unless the client gave the date: the
+        // close date is when its revenue counts (a deal created closed, as imports of
+        // history are, keeps the date it came with).
+        let date_set_by_client = match previous {
+            Some(p) => p.get("close_date") != next.get("close_date"),
+            None => next.get("close_date").is_some_and(|v| !v.is_null()),
+        };
+        if stage_kind != "open" && !date_set_by_client {
+            let today = chrono::Utc::now()
+                .date_naive()
+                .format("%Y-%m-%d")
+                .to_string();
+            next.insert("close_date".into(), Value::String(today));
+        }
         let category_set_by_client = match previous {
             Some(p) => p.get("forecast_category") != next.get("forecast_category"),
             None => next.get("forecast_category").is_some_and(|v| !v.is_null()),
