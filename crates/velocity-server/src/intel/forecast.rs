@@ -210,11 +210,14 @@ pub async fn forecast(
     };
     listed.sort_unstable_by(|a, b| b.weighted.total_cmp(&a.weighted));
     listed.truncate(LISTED_DEALS);
+    let ids: Vec<&str> = listed.iter().map(|l| l.deal.id.as_str()).collect();
+    let labels = db.deal_labels(workspace, &ids).await?;
     let listed: Vec<Value> = listed
         .iter()
         .map(|l| {
+            let (name, account) = labels.get(&l.deal.id).cloned().unwrap_or_default();
             json!({
-                "deal_id": l.deal.id, "name": l.deal.name, "account": l.deal.account_name,
+                "deal_id": l.deal.id, "name": name, "account": account,
                 "value": money(l.deal.amount), "stage": stages[l.stage].name,
                 "close_date": l.deal.close_date, "forecast_category": l.group,
                 "win_probability": l.win, "close_probability": l.close,

@@ -6,6 +6,7 @@ use crate::error::StoreError;
 use crate::Db;
 use serde::Serialize;
 use sqlx::Row;
+use std::collections::HashMap;
 use velocity_domain::values::now_timestamp;
 use velocity_domain::WorkspaceId;
 
@@ -32,12 +33,11 @@ pub struct StoredScore {
     pub factors: String,
 }
 
-/// An open deal as the forecast reads it, with its latest score if it is current.
+/// An open deal as the forecast reads it, with its latest score if it is current. Only what
+/// the simulation needs: a million-deal workspace has hundreds of thousands open.
 #[derive(Debug, Clone)]
 pub struct ForecastDeal {
     pub id: String,
-    pub name: String,
-    pub account_name: Option<String>,
     pub pipeline_id: String,
     pub stage_id: String,
     pub owner_id: Option<String>,
@@ -53,7 +53,8 @@ pub struct ForecastDeal {
 pub struct ForecastScope {
     pub pipeline_id: Option<String>,
     pub owner_id: Option<String>,
-    /// Deals with a close date after this day cannot close in time (`YYYY-MM-DD`).
+    /// Deals with a close date after this day cannot close in time (`YYYY-MM-DD`); deals
+    /// without a close date are never read, as they cannot be placed in a period.
     pub close_by: Option<String>,
 }
 
@@ -163,13 +164,13 @@ impl Db {
         scope: &ForecastScope,
     ) -> Result<Vec<ForecastDeal>, StoreError> {
         let mut sql = String::from(
-            "SELECT d.id, d.name, a.name AS account_name, d.pipeline_id, d.stage_id, d.owner_id, \
-             d.amount, d.close_date, d.forecast_category, \
+            "SELECT d.id, d.pipeline_id, d.stage_id, d.owner_id, d.amount, d.close_date, \
+             d.forecast_category, \
              CASE WHEN s.deal_version = d.version THEN s.win_probability END AS scored_probability \
              FROM deals d \
-             LEFT JOIN accounts a ON a.workspace_id = d.workspace_id AND a.id = d.account_id \
              LEFT JOIN deal_scores s ON s.workspace_id = d.workspace_id AND s.deal_id = d.id \
-             WHERE d.workspace_id = $1 AND d.status = 'open' AND d.deleted_at IS NULL",
+             WHERE d.workspace_id = $1 AND d.status = 'open' AND d.deleted_at IS NULL \
+             AND d.close_date IS NOT NULL",
         );
         let mut values = vec![workspace.to_string()];
         for (column, value) in [
@@ -183,10 +184,7 @@ impl Db {
         }
         if let Some(day) = &scope.close_by {
             values.push(day.clone());
-            sql.push_str(&format!(
-                " AND (d.close_date IS NULL OR d.close_date <= ${})",
-                values.len()
-            ));
+            sql.push_str(&format!(" AND d.close_date <= ${}", values.len()));
         }
         let mut query = sqlx::query(&sql);
         for value in &values {
@@ -198,8 +196,6 @@ impl Db {
                 let amount: Option<f64> = row.try_get("amount")?;
                 Ok(ForecastDeal {
                     id: row.try_get("id")?,
-                    name: row.try_get("name")?,
-                    account_name: row.try_get("account_name")?,
                     pipeline_id: row.try_get("pipeline_id")?,
                     stage_id: row.try_get("stage_id")?,
                     owner_id: row.try_get("owner_id")?,
@@ -208,6 +204,37 @@ impl Db {
                     forecast_category: row.try_get("forecast_category")?,
                     scored_probability: row.try_get("scored_probability")?,
                 })
+            })
+            .collect()
+    }
+
+    /// Names and account names of the given deals: `id → (name, account)`.
+    pub async fn deal_labels(
+        &self,
+        workspace: WorkspaceId,
+        ids: &[&str],
+    ) -> Result<HashMap<String, (String, Option<String>)>, StoreError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let list: Vec<String> = (2..ids.len() + 2).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT d.id, d.name, a.name AS account_name FROM deals d \
+             LEFT JOIN accounts a ON a.workspace_id = d.workspace_id AND a.id = d.account_id \
+             WHERE d.workspace_id = $1 AND d.id IN ({})",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(workspace.to_string());
+        for id in ids {
+            query = query.bind(*id);
+        }
+        let rows = query.fetch_all(self.reader()).await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("id")?,
+                    (row.try_get("name")?, row.try_get("account_name")?),
+                ))
             })
             .collect()
     }
