@@ -1,3 +1,6 @@
+//! `velocity eval forecast` scores past forecast snapshots against what was won (the work is
+//! in the server library, shared with `GET /forecast/accuracy`).
+//!
 //! `velocity eval scoring`: how well the win-scoring model would do on a CSV of closed deals
 //! from any CRM, measured honestly: trained on one part of the file and tested on the rest,
 //! beside the baselines a sales team already has (the overall win rate, each owner's win
@@ -31,6 +34,27 @@ pub enum EvalCommand {
     /// Example: velocity eval scoring --csv deals.csv --outcome Stage --positive "Closed Won"
     /// --negative "Closed Lost" --date "Created Date"
     Scoring(ScoringArgs),
+    /// Score the workspace's past forecasts against the revenue actually won.
+    ///
+    /// Every daily forecast snapshot whose period has ended is compared with what was won in
+    /// that period: pinball loss at P10, P50 and P90 (lower is better), CRPS approximated from
+    /// the stored percentiles, the share of periods that landed inside the P10–P90 band (0.8
+    /// for a calibrated forecast) and the P50's percentage error.
+    ///
+    /// Example: velocity eval forecast --workspace "Skyline Estates"
+    Forecast(ForecastArgs),
+}
+
+#[derive(Args)]
+pub struct ForecastArgs {
+    #[command(flatten)]
+    database: crate::DatabaseArgs,
+    /// The workspace, by id or exact name
+    #[arg(long)]
+    workspace: String,
+    /// Print the full result as JSON
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -71,9 +95,47 @@ pub struct ScoringArgs {
     json: bool,
 }
 
-pub fn run(command: EvalCommand) -> Result<()> {
-    let EvalCommand::Scoring(args) = command;
-    let report = evaluate(&args)?;
+pub async fn run(command: EvalCommand) -> Result<()> {
+    match command {
+        EvalCommand::Scoring(args) => scoring(&args),
+        EvalCommand::Forecast(args) => forecast(&args).await,
+    }
+}
+
+async fn forecast(args: &ForecastArgs) -> Result<()> {
+    let db = args.database.connect().await?;
+    let workspace = db.find_workspace(&args.workspace).await?;
+    let accuracy = velocity_server::forecast_accuracy(&db, workspace.id)
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&accuracy)?);
+        return Ok(());
+    }
+    println!(
+        "{} snapshot(s) scored, {} still inside their period",
+        accuracy.snapshots.len(),
+        accuracy.pending
+    );
+    for t in &accuracy.by_timeframe {
+        println!(
+            "{:>8}: {} snapshots, CRPS {:.2}, pinball P10 {:.2} / P50 {:.2} / P90 {:.2}, inside P10–P90 {:.0}%{}",
+            t.timeframe,
+            t.snapshots,
+            t.mean_crps,
+            t.mean_pinball_p10,
+            t.mean_pinball_p50,
+            t.mean_pinball_p90,
+            t.p10_p90_coverage * 100.0,
+            t.mean_absolute_percentage_error_p50
+                .map_or(String::new(), |e| format!(", P50 off by {:.1}%", e * 100.0)),
+        );
+    }
+    Ok(())
+}
+
+fn scoring(args: &ScoringArgs) -> Result<()> {
+    let report = evaluate(args)?;
     if args.json {
         for warning in &report.warnings {
             eprintln!("warning: {warning}");

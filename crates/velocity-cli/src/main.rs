@@ -42,7 +42,8 @@ enum Command {
     /// (for PostgreSQL use pg_dump; see docs/operations.md)
     Backup(BackupArgs),
     /// Measure Velocity's intelligence on your own data, offline: `eval scoring` trains the
-    /// win-scoring model on a CSV of closed deals and reports how well it predicts the rest
+    /// win-scoring model on a CSV of closed deals and reports how well it predicts the rest;
+    /// `eval forecast` scores a workspace's past forecasts against what was won
     #[command(subcommand)]
     Eval(eval::EvalCommand),
 }
@@ -165,7 +166,7 @@ async fn main() -> Result<()> {
         Command::Import(args) => import::run(args).await,
         Command::User(UserCommand::Create(args)) => create_user(args).await,
         Command::Backup(args) => backup(args).await,
-        Command::Eval(command) => eval::run(command),
+        Command::Eval(command) => eval::run(command).await,
     }
 }
 

@@ -106,6 +106,30 @@ fn users_demo_and_backups_work_on_a_data_directory() {
     let output = velocity(&["demo", "--data-dir", data, "--deals", "30"]);
     assert!(output.status.success(), "{}", text(&output));
     assert!(text(&output).contains("demo@velocity.local"));
+    // A new workspace has no past forecasts to score yet; unknown workspaces are refused.
+    let output = velocity(&[
+        "eval",
+        "forecast",
+        "--data-dir",
+        data,
+        "--workspace",
+        "Skyline Estates",
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        text(&output).contains("0 snapshot(s) scored"),
+        "{}",
+        text(&output)
+    );
+    let output = velocity(&[
+        "eval",
+        "forecast",
+        "--data-dir",
+        data,
+        "--workspace",
+        "Nowhere",
+    ]);
+    assert!(!output.status.success());
     let copy = dir.join("copy.db");
     let output = velocity(&[
         "backup",

@@ -18,3 +18,4 @@ mod state;
 pub use app::{Application, StartupError};
 pub use config::Config;
 pub use error::ApiError;
+pub use intel::accuracy::{accuracy as forecast_accuracy, Accuracy};

@@ -253,6 +253,7 @@ const FIXED: &[(&str, &str, &str, &str, Option<&str>)] = &[
     ("/api/v1/workspaces/{workspace_id}/forecast", "get", "intelligence", "Monte Carlo revenue forecast (query: timeframe 30d|60d|90d|quarter|year, scenario worst|likely|best, simulations, seed, pipeline_id, owner_id)", None),
     ("/api/v1/workspaces/{workspace_id}/forecast/snapshots", "get", "intelligence", "Stored daily forecasts, newest first (query: timeframe, limit)", None),
     ("/api/v1/workspaces/{workspace_id}/forecast/snapshots", "post", "intelligence", "Rescore and take today's forecast snapshots now", None),
+    ("/api/v1/workspaces/{workspace_id}/forecast/accuracy", "get", "intelligence", "Past forecast snapshots scored against what was won: pinball loss at P10/P50/P90, CRPS, P10-P90 coverage", None),
     ("/api/v1/workspaces/{workspace_id}/insights", "get", "intelligence", "Insights, most urgent first (query: unread, priority, status open|resolved, limit)", None),
     ("/api/v1/workspaces/{workspace_id}/insights/{id}", "patch", "intelligence", "Mark an insight read or unread (body: is_read)", None),
     ("/api/v1/workspaces/{workspace_id}/insights/generate", "post", "intelligence", "Rescore and run the insight rules now", None),

@@ -2,9 +2,10 @@
 //! from the store and keeps what it learns. [`learn`] turns every deal's history into stage
 //! win records, close-date delays, team norms and (with [`training`]) the win model;
 //! [`score`] gives one deal its health and win probability; [`forecast`] simulates revenue;
-//! [`insights`] runs the insight rules; [`worker`] keeps all of it fresh in the background,
+//! [`accuracy`] scores past forecasts against what closed; [`insights`] runs the insight rules; [`worker`] keeps all of it fresh in the background,
 //! after changes (debounced) and nightly.
 
+pub mod accuracy;
 pub mod forecast;
 pub mod insights;
 pub mod learn;

@@ -3,6 +3,7 @@
 
 use crate::error::ApiError;
 use crate::extract::{parse_path_id, Access, ApiJson};
+use crate::intel::accuracy::{accuracy, Accuracy};
 use crate::intel::forecast::{
     self, Request, DEFAULT_SEED, DEFAULT_SIMULATIONS, MAX_SIMULATIONS, SCENARIOS, TIMEFRAMES,
 };
@@ -255,4 +256,12 @@ pub async fn generate_insights(
     Ok(Json(
         insights::generate(&state.db, access.workspace, &analysis).await?,
     ))
+}
+
+/// `GET /forecast/accuracy`: past snapshots scored against what was won in their periods.
+pub async fn forecast_accuracy(
+    State(state): State<AppState>,
+    access: Access,
+) -> Result<Json<Accuracy>, ApiError> {
+    Ok(Json(accuracy(&state.db, access.workspace).await?))
 }

@@ -67,6 +67,7 @@ pub fn router(state: AppState, body_limit: usize, import_limit: usize) -> Router
             "/forecast/snapshots",
             get(intel::snapshots).post(intel::take_snapshots),
         )
+        .route("/forecast/accuracy", get(intel::forecast_accuracy))
         .route("/insights", get(intel::insights))
         .route("/insights/generate", post(intel::generate_insights))
         .route("/insights/{id}", patch(intel::mark_insight))

@@ -16,6 +16,7 @@ both_databases!(
     changes_are_rescored_in_the_background,
     insights_are_raised_once_and_resolve_themselves,
     a_model_is_learned_from_deals_as_they_stood,
+    past_forecasts_are_scored_against_what_was_won,
 );
 
 async fn stages(session: &Session) -> Vec<Value> {
@@ -624,4 +625,64 @@ async fn a_model_is_learned_from_deals_as_they_stood(app: TestApp) {
         .find(|f| f["name"] == "recent_activities")
         .unwrap_or_else(|| panic!("{called}"));
     assert_eq!(recent["direction"], "positive", "{called}");
+}
+
+async fn past_forecasts_are_scored_against_what_was_won(app: TestApp) {
+    let session = app.signup("accuracy@example.com", "Accuracy").await;
+    let stages = stages(&session).await;
+    let won = stages.iter().find(|s| s["kind"] == "won").unwrap();
+    // 1,500 was won in the first past period, nothing in the second.
+    for (amount, close) in [(1000, -30), (500, -20), (700, -60)] {
+        session
+            .create("deals", json!({"name": "Won", "amount": amount, "close_date": day(close), "stage_id": won["id"]}))
+            .await;
+    }
+    let workspace: velocity_domain::WorkspaceId = session.workspace_id.parse().unwrap();
+    let stats = json!({"p5": 500.0, "p10": 800.0, "p25": 1000.0, "p50": 1200.0, "p75": 1400.0, "p90": 2000.0, "p95": 2500.0});
+    for (taken, start, end) in [(-36, -35, -11), (-9, -8, -1), (-2, -2, 20)] {
+        let snapshot = velocity_store::intel::state::Snapshot {
+            id: uuid::Uuid::now_v7().to_string(),
+            taken_on: day(taken),
+            timeframe: "30d".into(),
+            period_start: day(start),
+            period_end: day(end),
+            forecast: json!({"simulation_stats": stats}),
+            created_at: format!("{}T00:00:00.000000Z", day(taken)),
+        };
+        app.db.save_snapshot(workspace, &snapshot).await.unwrap();
+    }
+    let (status, accuracy) = session.get(&session.ws("/forecast/accuracy")).await;
+    assert_eq!(status, 200, "{accuracy}");
+    assert_eq!(accuracy["pending"], 1);
+    let scores = accuracy["snapshots"].as_array().unwrap();
+    assert_eq!(scores.len(), 2);
+    let hit = scores.iter().find(|s| s["taken_on"] == day(-36)).unwrap();
+    assert_eq!(hit["actual"], 1500.0);
+    assert_eq!(hit["inside_p10_p90"], true);
+    // Pinball at P50: the outcome is above the forecast, so 0.5 × (1500 − 1200).
+    assert_eq!(hit["pinball_p50"], 150.0);
+    let miss = scores.iter().find(|s| s["taken_on"] == day(-9)).unwrap();
+    assert_eq!(miss["actual"], 0.0);
+    assert_eq!(miss["inside_p10_p90"], false);
+    // Below every quantile: 0.9 × 800 at P10.
+    assert!((miss["pinball_p10"].as_f64().unwrap() - 720.0).abs() < 1e-9);
+    let summary = &accuracy["by_timeframe"][0];
+    assert_eq!(summary["timeframe"], "30d");
+    assert_eq!(summary["snapshots"], 2);
+    assert_eq!(summary["p10_p90_coverage"], 0.5);
+    assert!(
+        (summary["mean_absolute_percentage_error_p50"]
+            .as_f64()
+            .unwrap()
+            - 0.2)
+            .abs()
+            < 1e-9
+    );
+    assert!(summary["mean_crps"].as_f64().unwrap() > 0.0);
+
+    let other = app.signup("other-accuracy@example.com", "Other").await;
+    let (_, theirs) = other.get(&other.ws("/forecast/accuracy")).await;
+    assert!(theirs["snapshots"].as_array().unwrap().is_empty());
+    let (status, _) = other.get(&session.ws("/forecast/accuracy")).await;
+    assert_eq!(status, 404);
 }
