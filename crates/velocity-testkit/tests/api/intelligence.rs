@@ -263,6 +263,16 @@ async fn the_forecast_agrees_with_its_closed_form_and_follows_changes(app: TestA
         .await;
     let (_, omitted) = session.get(&url).await;
     assert_eq!(omitted["deals_analyzed"], 38);
+    // A close date pushed beyond the period takes the deal out of it, and its stage
+    // breakdown with it; pulled back in, it returns.
+    let moved = session.ws(&format!("/deals/{}", id(&deals[3])));
+    session.patch(&moved, json!({"close_date": day(90)})).await;
+    let (_, pushed) = session.get(&url).await;
+    assert_eq!(pushed["deals_analyzed"], 37);
+    assert!(pushed["exact"]["mean"].as_f64() < omitted["exact"]["mean"].as_f64());
+    session.patch(&moved, json!({"close_date": day(3)})).await;
+    let (_, back) = session.get(&url).await;
+    assert_eq!(back["deals_analyzed"], 38);
 }
 
 async fn history_teaches_stage_win_rates(app: TestApp) {
