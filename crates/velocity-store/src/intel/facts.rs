@@ -1,11 +1,13 @@
 //! Each deal's history, rebuilt from the event log, with the activity and task dates that
 //! hang off it. One pass over the workspace's deal events serves training, health and the
-//! slippage model; a single deal reads only its own events through the entity index.
+//! slippage model; a single deal reads only its own events through the entity index. Rows are
+//! streamed, not collected: a large workspace has millions of events.
 
 use super::{date_days, timestamp_days};
 use crate::error::StoreError;
 use crate::records::sql::AnyQuery;
 use crate::Db;
+use futures_util::TryStreamExt;
 use serde_json::Value;
 use sqlx::Row;
 use std::collections::HashMap;
@@ -34,7 +36,6 @@ pub struct DealFacts {
 #[derive(Debug, Clone, Copy)]
 pub enum DealScope<'a> {
     All,
-    Open,
     One(&'a str),
 }
 
@@ -47,38 +48,33 @@ impl Db {
     ) -> Result<Vec<DealFacts>, StoreError> {
         let (filter, deal_filter, event_filter) = match scope {
             DealScope::All => ("", "", ""),
-            DealScope::Open => (" AND d.status = 'open'", "", ""),
             DealScope::One(_) => (" AND d.id = $2", " AND deal_id = $2", " AND entity_id = $2"),
         };
         let ws = workspace.to_string();
-        let deals = bound(&format!(
+        let deals_sql = format!(
             "SELECT d.id, d.name, d.pipeline_id, d.stage_id, d.amount, d.close_date, d.owner_id, \
              d.account_id, a.name AS account_name, d.status, d.closed_at, d.forecast_category, \
              d.version, d.created_at \
              FROM deals d LEFT JOIN accounts a ON a.workspace_id = d.workspace_id AND a.id = d.account_id \
              WHERE d.workspace_id = $1 AND d.deleted_at IS NULL{filter}"
-        ), &ws, scope)
-        .fetch_all(self.reader())
-        .await?;
-        let mut facts: HashMap<String, DealFacts> = HashMap::with_capacity(deals.len());
-        for row in &deals {
-            let deal = decode_deal(row)?;
+        );
+        let deals = bound(&deals_sql, &ws, scope).fetch(self.reader());
+        let mut facts: HashMap<String, DealFacts> = HashMap::new();
+        let mut deals = std::pin::pin!(deals);
+        while let Some(row) = deals.try_next().await? {
+            let deal = decode_deal(&row)?;
             facts.insert(deal.id.clone(), deal);
         }
         if facts.is_empty() {
             return Ok(Vec::new());
         }
-        let events = bound(
-            &format!(
-                "SELECT entity_id, changes, created_at FROM events \
+        let events_sql = format!(
+            "SELECT entity_id, changes, created_at FROM events \
              WHERE workspace_id = $1 AND entity = 'deal'{event_filter} ORDER BY seq"
-            ),
-            &ws,
-            scope,
-        )
-        .fetch_all(self.reader())
-        .await?;
-        for row in &events {
+        );
+        let events = bound(&events_sql, &ws, scope).fetch(self.reader());
+        let mut events = std::pin::pin!(events);
+        while let Some(row) = events.try_next().await? {
             let id: String = row.try_get("entity_id")?;
             if let Some(deal) = facts.get_mut(&id) {
                 let at: String = row.try_get("created_at")?;
@@ -91,34 +87,26 @@ impl Db {
                 );
             }
         }
-        let activities = bound(
-            &format!(
-                "SELECT deal_id, COALESCE(occurred_at, created_at) AS at FROM activities \
+        let activities_sql = format!(
+            "SELECT deal_id, COALESCE(occurred_at, created_at) AS at FROM activities \
              WHERE workspace_id = $1 AND deal_id IS NOT NULL AND deleted_at IS NULL{deal_filter}"
-            ),
-            &ws,
-            scope,
-        )
-        .fetch_all(self.reader())
-        .await?;
-        for row in &activities {
+        );
+        let activities = bound(&activities_sql, &ws, scope).fetch(self.reader());
+        let mut activities = std::pin::pin!(activities);
+        while let Some(row) = activities.try_next().await? {
             let id: String = row.try_get("deal_id")?;
             let at: String = row.try_get("at")?;
             if let (Some(deal), Some(at)) = (facts.get_mut(&id), timestamp_days(&at)) {
                 deal.timeline.activities.push(at);
             }
         }
-        let tasks = bound(
-            &format!(
-                "SELECT deal_id, created_at, due_at, completed_at FROM tasks \
+        let tasks_sql = format!(
+            "SELECT deal_id, created_at, due_at, completed_at FROM tasks \
              WHERE workspace_id = $1 AND deal_id IS NOT NULL AND deleted_at IS NULL{deal_filter}"
-            ),
-            &ws,
-            scope,
-        )
-        .fetch_all(self.reader())
-        .await?;
-        for row in &tasks {
+        );
+        let tasks = bound(&tasks_sql, &ws, scope).fetch(self.reader());
+        let mut tasks = std::pin::pin!(tasks);
+        while let Some(row) = tasks.try_next().await? {
             let id: String = row.try_get("deal_id")?;
             let Some(deal) = facts.get_mut(&id) else {
                 continue;
