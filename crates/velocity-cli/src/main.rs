@@ -94,6 +94,10 @@ struct ServeArgs {
     /// Largest accepted request body in bytes
     #[arg(long, env = "VELOCITY_BODY_LIMIT", default_value_t = 1024 * 1024)]
     body_limit: usize,
+    /// Seconds a workspace must be quiet after a change before its scores, insights and
+    /// forecast snapshots are refreshed in the background (they are also refreshed nightly)
+    #[arg(long, env = "VELOCITY_INTEL_DEBOUNCE", default_value_t = 30)]
+    intel_debounce: u64,
     /// Secret for signing access tokens [default: generated once and kept in the database]
     #[arg(long, env = "VELOCITY_TOKEN_SECRET", hide_env_values = true)]
     token_secret: Option<String>,
@@ -173,6 +177,7 @@ async fn main() -> Result<()> {
 async fn serve(args: ServeArgs) -> Result<()> {
     let mut config = Config::new(args.listen, args.database.url()?);
     config.body_limit = args.body_limit;
+    config.intel_debounce = std::time::Duration::from_secs(args.intel_debounce);
     config.token_secret = args.token_secret;
     let app = Application::build(config).await?;
     if args.demo {
