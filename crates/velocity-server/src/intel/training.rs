@@ -1,7 +1,9 @@
 //! The learned win model: closed deals looked at as they stood while still open (point-in-time
 //! snapshots read off their timelines), never in their final state, so time in stage, activity
 //! counts and amounts cannot leak the outcome. A deal created already closed (an imported
-//! history, say) has no open moment to learn from and is left out.
+//! history, say) has no open moment to learn from and is left out. The account's industry and
+//! size and the deal's products are read as they are now: they describe the deal rather than
+//! its progress, and their history is not in the deal's events.
 
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -40,6 +42,9 @@ fn schema() -> Option<Schema> {
         FeatureSpec::categorical("owner").with_label("Owner"),
         FeatureSpec::numeric("owner_changes").with_label("Owner changes"),
         FeatureSpec::categorical("account").with_label("Account"),
+        FeatureSpec::categorical("industry").with_label("Account industry"),
+        FeatureSpec::numeric("employees").with_label("Account employees"),
+        FeatureSpec::categorical("product").with_label("Product"),
     ];
     Schema::new(features).ok()
 }
@@ -74,7 +79,16 @@ pub fn features_at(
         owner.into(),
         f64::from(signals.owner_changes).into(),
         deal.account_name.clone().into(),
+        deal.account_industry.clone().into(),
+        deal.account_employees.map(|n| n as f64).into(),
+        product(&deal.products).into(),
     ]
+}
+
+/// The deal's product, or the products joined when it has several (a bundle is its own
+/// kind of deal).
+fn product(products: &[String]) -> Option<String> {
+    (!products.is_empty()).then(|| products.join(" + "))
 }
 
 /// Trains on the closed deals' open moments; `None` until both outcomes have enough deals.

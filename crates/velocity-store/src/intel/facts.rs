@@ -26,6 +26,10 @@ pub struct DealFacts {
     pub owner_id: Option<String>,
     pub account_id: Option<String>,
     pub account_name: Option<String>,
+    pub account_industry: Option<String>,
+    pub account_employees: Option<i64>,
+    /// Names of the products on the deal, sorted.
+    pub products: Vec<String>,
     pub status: String,
     pub forecast_category: Option<String>,
     pub version: i64,
@@ -53,7 +57,8 @@ impl Db {
         let ws = workspace.to_string();
         let deals_sql = format!(
             "SELECT d.id, d.name, d.pipeline_id, d.stage_id, d.amount, d.close_date, d.owner_id, \
-             d.account_id, a.name AS account_name, d.status, d.closed_at, d.forecast_category, \
+             d.account_id, a.name AS account_name, a.industry AS account_industry, \
+             a.employees AS account_employees, d.status, d.closed_at, d.forecast_category, \
              d.version, d.created_at \
              FROM deals d LEFT JOIN accounts a ON a.workspace_id = d.workspace_id AND a.id = d.account_id \
              WHERE d.workspace_id = $1 AND d.deleted_at IS NULL{filter}"
@@ -120,6 +125,20 @@ impl Db {
                 completed_at: completed.as_deref().and_then(timestamp_days),
             });
         }
+        let products_sql = format!(
+            "SELECT dp.deal_id, p.name FROM deal_products dp \
+             JOIN products p ON p.workspace_id = dp.workspace_id AND p.id = dp.product_id \
+             WHERE dp.workspace_id = $1{}",
+            deal_filter.replace("deal_id", "dp.deal_id")
+        );
+        let products = bound(&products_sql, &ws, scope).fetch(self.reader());
+        let mut products = std::pin::pin!(products);
+        while let Some(row) = products.try_next().await? {
+            let id: String = row.try_get("deal_id")?;
+            if let Some(deal) = facts.get_mut(&id) {
+                deal.products.push(row.try_get("name")?);
+            }
+        }
         let mut facts: Vec<DealFacts> = facts.into_values().map(fill_gaps).collect();
         facts.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(facts)
@@ -158,6 +177,9 @@ fn decode_deal(row: &sqlx::any::AnyRow) -> Result<DealFacts, StoreError> {
         owner_id: row.try_get("owner_id")?,
         account_id: row.try_get("account_id")?,
         account_name: row.try_get("account_name")?,
+        account_industry: row.try_get("account_industry")?,
+        account_employees: row.try_get("account_employees")?,
+        products: Vec::new(),
         status,
         forecast_category: row.try_get("forecast_category")?,
         version: row.try_get("version")?,
@@ -202,6 +224,7 @@ fn apply_change(timeline: &mut DealTimeline, at: f64, changes: &Value) {
 /// values as its history, dated at its creation. The creation event is written a moment after
 /// the record's creation time; its values are dated at the creation time itself.
 fn fill_gaps(mut deal: DealFacts) -> DealFacts {
+    deal.products.sort();
     let at = deal.timeline.created_at;
     let timeline = &mut deal.timeline;
     if let Some(first) = timeline.stages.first_mut() {
