@@ -1,6 +1,8 @@
 //! The forecast against exact answers: closed-form moments, the exact distribution of
 //! pipelines with fixed probabilities, determinism, and bad input.
 
+#![allow(clippy::unwrap_used)]
+
 use proptest::prelude::*;
 use velocity_intel::forecast::distribution::Distribution;
 use velocity_intel::forecast::{ForecastError, OpenDeal, RevenueModel, StageRecord};
@@ -94,29 +96,35 @@ fn shared_stage_uncertainty_widens_the_distribution() {
 
 #[test]
 fn percentiles_with_fixed_probabilities_match_the_exact_distribution() {
+    for (size, salt) in [(1, 1), (12, 2), (200, 3), (1_000, 4)] {
+        assert_percentiles_match_the_exact_distribution(&pipeline(size, 1, salt), 9);
+    }
+}
+
+/// With probabilities fixed (a stage history too long to move), every simulated percentile
+/// lies within 1% of the pipeline's total value of the exact distribution's.
+fn assert_percentiles_match_the_exact_distribution(deals: &[OpenDeal], seed: u64) {
     let settled = [StageRecord {
         wins: 1 << 50,
         losses: 1 << 50,
     }];
-    for (size, salt) in [(1, 1), (12, 2), (200, 3), (1_000, 4)] {
-        let deals = pipeline(size, 1, salt);
-        let total: f64 = deals.iter().map(|d| d.value).sum();
-        let fixed: Vec<(f64, f64)> = deals
-            .iter()
-            .map(|d| (d.value, d.win_probability * d.close_probability))
-            .collect();
-        let exact = Distribution::exact(&fixed, 0.0, 20_000).percentiles();
-        let simulated = RevenueModel::new(&deals, &settled, 0.0)
-            .unwrap()
-            .simulate(50_000, 9)
-            .unwrap()
-            .percentiles();
-        for (got, want) in simulated.at_levels().iter().zip(exact.at_levels()) {
-            assert!(
-                (got - want).abs() <= 0.01 * total,
-                "{size} deals: simulated {got} vs exact {want} (total {total})"
-            );
-        }
+    let total: f64 = deals.iter().map(|d| d.value).sum();
+    let fixed: Vec<(f64, f64)> = deals
+        .iter()
+        .map(|d| (d.value, d.win_probability * d.close_probability))
+        .collect();
+    let exact = Distribution::exact(&fixed, 0.0, 20_000).percentiles();
+    let simulated = RevenueModel::new(deals, &settled, 0.0)
+        .unwrap()
+        .simulate(50_000, seed)
+        .unwrap()
+        .percentiles();
+    for (got, want) in simulated.at_levels().iter().zip(exact.at_levels()) {
+        assert!(
+            (got - want).abs() <= 0.01 * total,
+            "{} deals: simulated {got} vs exact {want} (total {total})",
+            deals.len()
+        );
     }
 }
 
@@ -210,28 +218,7 @@ proptest! {
 #[test]
 fn large_stages_pool_their_small_deals_without_moving_the_answer() {
     // Beyond 2,000 deals a stage draws its 500 largest one by one and pools the rest.
-    let deals = pipeline(6_000, 1, 12);
-    let total: f64 = deals.iter().map(|d| d.value).sum();
-    let settled = [StageRecord {
-        wins: 1 << 50,
-        losses: 1 << 50,
-    }];
-    let fixed: Vec<(f64, f64)> = deals
-        .iter()
-        .map(|d| (d.value, d.win_probability * d.close_probability))
-        .collect();
-    let exact = Distribution::exact(&fixed, 0.0, 20_000).percentiles();
-    let simulated = RevenueModel::new(&deals, &settled, 0.0)
-        .unwrap()
-        .simulate(50_000, 3)
-        .unwrap()
-        .percentiles();
-    for (got, want) in simulated.at_levels().iter().zip(exact.at_levels()) {
-        assert!(
-            (got - want).abs() <= 0.01 * total,
-            "simulated {got} vs exact {want}"
-        );
-    }
+    assert_percentiles_match_the_exact_distribution(&pipeline(6_000, 1, 12), 3);
 
     let model = RevenueModel::new(&pipeline(9_000, 3, 13), &histories()[..3], 0.0).unwrap();
     let exact = model.exact();

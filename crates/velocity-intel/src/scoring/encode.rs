@@ -275,11 +275,12 @@ fn categorical<'a>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::scoring::features::Schema;
 
-    fn table(values: Vec<(FeatureValue, FeatureValue)>) -> FeatureTable {
+    /// A table of (categorical `source`, numeric `amount`) rows.
+    pub(crate) fn table(values: Vec<(FeatureValue, FeatureValue)>) -> FeatureTable {
         let schema = Schema::new(vec![
             FeatureSpec::categorical("source"),
             FeatureSpec::numeric("amount"),

@@ -185,21 +185,8 @@ fn quantile_cuts(sorted: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scoring::encode::tests::table;
     use crate::scoring::encode::Encoder;
-    use crate::scoring::features::{FeatureSpec, FeatureTable, Schema};
-
-    fn table(values: Vec<(FeatureValue, FeatureValue)>) -> FeatureTable {
-        let schema = Schema::new(vec![
-            FeatureSpec::categorical("source"),
-            FeatureSpec::numeric("amount"),
-        ])
-        .unwrap();
-        let mut table = FeatureTable::new(schema);
-        for (a, b) in values {
-            table.push(vec![a, b]).unwrap();
-        }
-        table
-    }
 
     #[test]
     fn skewed_amounts_are_logged_standardised_and_binned() {
