@@ -4,7 +4,7 @@
 VELOCITY_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export VELOCITY_TEST_DATABASE_URL
 
-.PHONY: run test lint
+.PHONY: run test lint openapi
 
 run:
 	cargo run --release -p velocity-cli -- serve --demo
@@ -20,3 +20,7 @@ test:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+
+# The web app's typed API client is generated from this copy of the server's OpenAPI document.
+openapi:
+	cargo run -q -p velocity-cli -- openapi > web/openapi.json

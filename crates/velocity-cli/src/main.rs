@@ -46,6 +46,9 @@ enum Command {
     /// `eval forecast` scores a workspace's past forecasts against what was won
     #[command(subcommand)]
     Eval(eval::EvalCommand),
+    /// Print the OpenAPI document the server serves at /api/openapi.json (the web app's
+    /// typed client is generated from it: `make openapi` refreshes web/openapi.json)
+    Openapi,
 }
 
 #[derive(Args, Clone)]
@@ -171,6 +174,10 @@ async fn main() -> Result<()> {
         Command::User(UserCommand::Create(args)) => create_user(args).await,
         Command::Backup(args) => backup(args).await,
         Command::Eval(command) => eval::run(command).await,
+        Command::Openapi => {
+            println!("{:#}", velocity_server::openapi_document());
+            Ok(())
+        }
     }
 }
 

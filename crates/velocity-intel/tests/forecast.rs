@@ -151,6 +151,35 @@ fn certain_revenue_and_sure_deals_leave_no_spread() {
     assert_eq!(model.exact().mean, 15.0);
     assert_eq!(simulation.chance_of_reaching(15.0), 1.0);
     assert_eq!(simulation.chance_of_reaching(15.5), 0.0);
+    let histogram = simulation.histogram(20);
+    assert_eq!(histogram.len(), 1, "no spread, one band");
+    assert_eq!(histogram[0].share, 1.0);
+}
+
+#[test]
+fn the_histogram_covers_every_trial_in_equal_bands() {
+    let model = RevenueModel::new(&pipeline(200, 3, 9), &histories(), 0.0).unwrap();
+    let simulation = model.simulate(10_000, 8).unwrap();
+    let histogram = simulation.histogram(30);
+    assert_eq!(histogram.len(), 30);
+    let shares: f64 = histogram.iter().map(|band| band.share).sum();
+    assert!((shares - 1.0).abs() < 1e-9, "shares sum to {shares}");
+    let width = histogram[0].to - histogram[0].from;
+    for pair in histogram.windows(2) {
+        assert!((pair[0].to - pair[1].from).abs() < 1e-6 * width.max(1.0));
+        assert!((pair[1].to - pair[1].from - width).abs() < 1e-6 * width.max(1.0));
+    }
+    let stats = simulation.percentiles();
+    assert!(histogram[0].from <= stats.p5);
+    assert!(histogram[29].to >= stats.p95);
+    let median_band = histogram
+        .iter()
+        .position(|band| band.from <= stats.p50 && stats.p50 <= band.to)
+        .unwrap();
+    assert!(
+        median_band > 3 && median_band < 26,
+        "the median sits inside, band {median_band}"
+    );
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Velocity's HTTP API: an axum application with token and API-key auth, a tenancy extractor
 //! that proves membership and role once, one routes module per resource, the OpenAPI document
-//! the live event feed and the pipeline-intelligence worker. [`Application`] builds it on any port, which is how the binary and
+//! the live event feed, the pipeline-intelligence worker and the web app's files. [`Application`] builds it on any port, which is how the binary and
 //! the tests start the same server.
 
 mod app;
@@ -14,8 +14,10 @@ mod metrics;
 mod openapi;
 mod routes;
 mod state;
+mod web;
 
 pub use app::{Application, StartupError};
 pub use config::Config;
 pub use error::ApiError;
 pub use intel::accuracy::{accuracy as forecast_accuracy, Accuracy};
+pub use openapi::document as openapi_document;

@@ -252,6 +252,15 @@ impl Db {
         .await
     }
 
+    /// The sequence number of the workspace's newest event (0 before its first).
+    pub async fn latest_event_seq(&self, workspace: WorkspaceId) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT MAX(seq) AS seq FROM events WHERE workspace_id = $1")
+            .bind(workspace.to_string())
+            .fetch_one(self.reader())
+            .await?;
+        Ok(row.try_get::<Option<i64>, _>("seq")?.unwrap_or(0))
+    }
+
     /// Every event that touched one record, oldest first.
     pub async fn entity_history(
         &self,

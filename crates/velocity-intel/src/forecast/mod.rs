@@ -18,7 +18,7 @@ mod simulate;
 pub mod slippage;
 pub mod stats;
 
-pub use simulate::Simulation;
+pub use simulate::{Band, Simulation};
 pub use stats::{Moments, Percentiles};
 
 /// One open deal as the forecast sees it.

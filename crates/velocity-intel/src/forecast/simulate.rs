@@ -42,6 +42,50 @@ impl Simulation {
         let below = self.totals.partition_point(|&total| total < revenue);
         (self.totals.len() - below) as f64 / self.totals.len().max(1) as f64
     }
+
+    /// The distribution as `bins` equal revenue bands from P1 to P99, each with its share of
+    /// trials; the first and last bands also hold the few trials beyond P1 and P99, so the
+    /// shares sum to 1 while a rare extreme does not flatten the picture.
+    pub fn histogram(&self, bins: usize) -> Vec<Band> {
+        let (Some(&first), Some(&last)) = (self.totals.first(), self.totals.last()) else {
+            return Vec::new();
+        };
+        let at = |q: f64| self.totals[((self.totals.len() - 1) as f64 * q).round() as usize];
+        let (low, high) = (at(0.01), at(0.99));
+        if bins == 0 || high <= low {
+            return vec![Band {
+                from: first,
+                to: last,
+                share: 1.0,
+            }];
+        }
+        let width = (high - low) / bins as f64;
+        let mut counts = vec![0usize; bins];
+        for &total in &self.totals {
+            let bin = ((total - low) / width)
+                .floor()
+                .clamp(0.0, (bins - 1) as f64) as usize;
+            counts[bin] += 1;
+        }
+        let trials = self.totals.len() as f64;
+        counts
+            .into_iter()
+            .enumerate()
+            .map(|(i, count)| Band {
+                from: low + width * i as f64,
+                to: low + width * (i + 1) as f64,
+                share: count as f64 / trials,
+            })
+            .collect()
+    }
+}
+
+/// One band of [`Simulation::histogram`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Band {
+    pub from: f64,
+    pub to: f64,
+    pub share: f64,
 }
 
 /// Stages with more deals than this draw only their largest deals one by one.

@@ -20,6 +20,8 @@ pub const SCENARIOS: &[&str] = &["worst", "likely", "best"];
 pub const DEFAULT_SIMULATIONS: usize = 10_000;
 pub const MAX_SIMULATIONS: usize = 100_000;
 /// The seed when none is given, so the same data gives the same figures on every reload.
+/// Bands in the response's histogram: enough for a smooth chart, few enough to stay small.
+const HISTOGRAM_BANDS: usize = 40;
 pub const DEFAULT_SEED: u64 = 42;
 /// Deals listed in `forecasted_deals`, largest weighted value first.
 pub const LISTED_DEALS: usize = 100;
@@ -258,6 +260,9 @@ pub async fn forecast(
             "p10": money(stats.p10), "p25": money(stats.p25), "p50": money(stats.p50),
             "p75": money(stats.p75), "p90": money(stats.p90), "p95": money(stats.p95),
         },
+        "histogram": simulation.histogram(HISTOGRAM_BANDS).into_iter().map(|band| json!({
+            "from": money(band.from), "to": money(band.to), "share": band.share,
+        })).collect::<Vec<_>>(),
         "forecasted_deals": listed,
         "exact": {"mean": money(exact.mean), "standard_deviation": money(exact.standard_deviation)},
         "generated_at": now_timestamp(),

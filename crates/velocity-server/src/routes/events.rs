@@ -45,7 +45,8 @@ pub async fn list(
 
 #[derive(Deserialize)]
 pub struct StreamQuery {
-    since: Option<i64>,
+    /// A sequence number, or `latest` to hear only what happens from now on.
+    since: Option<String>,
 }
 
 /// Authentication happens in the `Access` extractor, before the upgrade is accepted.
@@ -55,9 +56,15 @@ pub async fn stream(
     BearerToken(token): BearerToken,
     Query(query): Query<StreamQuery>,
     upgrade: WebSocketUpgrade,
-) -> Response {
-    let since = query.since.unwrap_or(0);
-    upgrade.on_upgrade(move |socket| feed(state, access.workspace, token, since, socket))
+) -> Result<Response, ApiError> {
+    let since = match query.since.as_deref() {
+        None => 0,
+        Some("latest") => state.db.latest_event_seq(access.workspace).await?,
+        Some(number) => number
+            .parse()
+            .map_err(|_| ApiError::validation("since", "must be a sequence number or `latest`"))?,
+    };
+    Ok(upgrade.on_upgrade(move |socket| feed(state, access.workspace, token, since, socket)))
 }
 
 async fn feed(

@@ -99,7 +99,7 @@ pub fn router(state: AppState, body_limit: usize, import_limit: usize) -> Router
         .route("/api/v1/me", get(workspaces::me))
         .route("/api/v1/workspaces", post(workspaces::create_workspace))
         .nest("/api/v1/workspaces/{workspace_id}", workspace)
-        .fallback(|| async { ApiError::NotFound("no such endpoint; see /api/docs".into()) })
+        .fallback(crate::web::fallback)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)

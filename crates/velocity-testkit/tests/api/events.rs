@@ -42,7 +42,7 @@ async fn events_list_every_mutation_in_order(app: TestApp) {
 
 async fn connect(
     session: &Session,
-    since: i64,
+    since: impl std::fmt::Display,
     token: &str,
     token_in_query: bool,
 ) -> Result<
@@ -150,6 +150,20 @@ async fn the_websocket_replays_then_pushes_live(app: TestApp) {
         .create("tasks", json!({"title": "After resume"}))
         .await;
     assert_eq!(next_event(&mut resumed).await["entity_id"], after["id"]);
+    // `latest` starts at the newest event: the app hears only what happens after it opened.
+    let mut fresh = connect(&alice, "latest", &alice.token, false)
+        .await
+        .unwrap();
+    let newest = alice
+        .create("products", json!({"name": "Heard live"}))
+        .await;
+    assert_eq!(next_event(&mut fresh).await["entity_id"], newest["id"]);
+    assert_eq!(
+        connect(&alice, "yesterday", &alice.token, false)
+            .await
+            .err(),
+        Some(422)
+    );
 }
 
 async fn the_feed_closes_when_access_ends(app: TestApp) {

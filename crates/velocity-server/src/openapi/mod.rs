@@ -2,6 +2,9 @@
 //! `velocity-domain`, so their paths and component schemas are generated from those same
 //! tables: a field added to the schema appears here without anyone remembering to document it.
 
+mod schemas;
+
+use schemas::reference as schema_ref;
 use serde_json::{json, Map, Value};
 use velocity_domain::schema::FieldType;
 use velocity_domain::{Field, ObjectKind};
@@ -88,10 +91,6 @@ fn ok(description: &str, schema: Value) -> Value {
 
 fn body(schema: Value) -> Value {
     json!({"required": true, "content": {"application/json": {"schema": schema}}})
-}
-
-fn schema_ref(name: &str) -> Value {
-    json!({"$ref": format!("#/components/schemas/{name}")})
 }
 
 fn path_param(name: &str) -> Value {
@@ -214,61 +213,78 @@ fn capitalised(name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Paths that are not generic record routes: (path, method, tag, summary, request schema).
-const FIXED: &[(&str, &str, &str, &str, Option<&str>)] = &[
-    ("/api/v1/auth/signup", "post", "auth", "Create a user and their first workspace", Some("Signup")),
-    ("/api/v1/auth/login", "post", "auth", "Log in with email and password", Some("Login")),
-    ("/api/v1/auth/refresh", "post", "auth", "Exchange a refresh token for a new pair (rotating)", Some("RefreshToken")),
-    ("/api/v1/auth/logout", "post", "auth", "Revoke a refresh token and its family", Some("RefreshToken")),
-    ("/api/v1/me", "get", "workspaces", "The caller and their workspaces", None),
-    ("/api/v1/workspaces", "post", "workspaces", "Create a workspace (the caller becomes owner)", Some("Name")),
-    ("/api/v1/workspaces/{workspace_id}/members", "get", "members", "List members", None),
-    ("/api/v1/workspaces/{workspace_id}/members", "post", "members", "Add an existing user by email (admin)", Some("NewMember")),
-    ("/api/v1/workspaces/{workspace_id}/members/{user_id}", "patch", "members", "Change a member's role (admin)", Some("RoleChange")),
-    ("/api/v1/workspaces/{workspace_id}/members/{user_id}", "delete", "members", "Remove a member (admin)", None),
-    ("/api/v1/workspaces/{workspace_id}/api-keys", "get", "api-keys", "List API keys (admin)", None),
-    ("/api/v1/workspaces/{workspace_id}/api-keys", "post", "api-keys", "Create an API key; the key is shown once (admin)", Some("NewApiKey")),
-    ("/api/v1/workspaces/{workspace_id}/api-keys/{key_id}", "delete", "api-keys", "Revoke an API key (admin)", None),
-    ("/api/v1/workspaces/{workspace_id}/events", "get", "events", "Events after `since` (query: since, limit ≤ 1000)", None),
-    ("/api/v1/workspaces/{workspace_id}/events/stream", "get", "events", "WebSocket: replays from `since`, then pushes new events; token in Authorization or `access_token`", None),
-    ("/api/v1/workspaces/{workspace_id}/contacts/{id}/360", "get", "contacts", "Client 360: the contact with account, deals, activities (newest first), tasks and history", None),
-    ("/api/v1/workspaces/{workspace_id}/imports", "get", "imports", "List imports, newest first", None),
-    ("/api/v1/workspaces/{workspace_id}/imports", "post", "imports", "Upload a CSV or TSV (multipart: file, object); sniffs it and proposes a mapping", None),
-    ("/api/v1/workspaces/{workspace_id}/imports/{id}", "get", "imports", "An import: detected layout, sample, mapping with confidences, progress and counts", None),
-    ("/api/v1/workspaces/{workspace_id}/imports/{id}/mapping", "put", "imports", "Override the mapping, value mapping, mode and match keys", None),
-    ("/api/v1/workspaces/{workspace_id}/imports/{id}/preview", "post", "imports", "Dry run: counts of creates, updates, merges, skips, errors and duplicate candidates", None),
-    ("/api/v1/workspaces/{workspace_id}/imports/{id}/commit", "post", "imports", "Apply the import as a background job (202)", None),
-    ("/api/v1/workspaces/{workspace_id}/imports/{id}/undo", "post", "imports", "Revert everything the import did (202)", None),
-    ("/api/v1/workspaces/{workspace_id}/imports/{id}/rows", "get", "imports", "Per-row outcomes (query: outcome, limit, after)", None),
-    ("/api/v1/workspaces/{workspace_id}/imports/{id}/errors.csv", "get", "imports", "The rows that failed, with the reason, as CSV", None),
-    ("/api/v1/workspaces/{workspace_id}/imports/{id}/file", "get", "imports", "The original file, byte for byte", None),
-    ("/api/v1/workspaces/{workspace_id}/imports/{id}/review", "get", "imports", "Ambiguous matches waiting for a decision", None),
-    ("/api/v1/workspaces/{workspace_id}/imports/{id}/review/{row}", "post", "imports", "Decide a review item: merge, create or skip", None),
-    ("/api/v1/workspaces/{workspace_id}/{object}/duplicates", "get", "duplicates", "Groups of likely duplicate contacts or accounts with evidence", None),
-    ("/api/v1/workspaces/{workspace_id}/{object}/{id}/merge", "post", "duplicates", "Merge other contacts or accounts into this one (body: other_ids)", None),
-    ("/api/v1/workspaces/{workspace_id}/merges/{id}", "get", "duplicates", "A merge and what it moved", None),
-    ("/api/v1/workspaces/{workspace_id}/merges/{id}/undo", "post", "duplicates", "Undo a merge (409 if the survivor changed since)", None),
-    ("/api/v1/workspaces/{workspace_id}/deals/{id}/score", "get", "intelligence", "A deal's win probability, health 0-100 with its band, and the factors behind them", None),
-    ("/api/v1/workspaces/{workspace_id}/deals/score", "post", "intelligence", "Relearn from history and rescore every open deal", None),
-    ("/api/v1/workspaces/{workspace_id}/forecast", "get", "intelligence", "Monte Carlo revenue forecast (query: timeframe 30d|60d|90d|quarter|year, scenario worst|likely|best, simulations, seed, pipeline_id, owner_id)", None),
-    ("/api/v1/workspaces/{workspace_id}/forecast/snapshots", "get", "intelligence", "Stored daily forecasts, newest first (query: timeframe, limit)", None),
-    ("/api/v1/workspaces/{workspace_id}/forecast/snapshots", "post", "intelligence", "Rescore and take today's forecast snapshots now", None),
-    ("/api/v1/workspaces/{workspace_id}/forecast/accuracy", "get", "intelligence", "Past forecast snapshots scored against what was won: pinball loss at P10/P50/P90, CRPS, P10-P90 coverage", None),
-    ("/api/v1/workspaces/{workspace_id}/insights", "get", "intelligence", "Insights, most urgent first (query: unread, priority, status open|resolved, limit)", None),
-    ("/api/v1/workspaces/{workspace_id}/insights/{id}", "patch", "intelligence", "Mark an insight read or unread (body: is_read)", None),
-    ("/api/v1/workspaces/{workspace_id}/insights/generate", "post", "intelligence", "Rescore and run the insight rules now", None),
-    ("/health", "get", "service", "Liveness and database check", None),
-    ("/metrics", "get", "service", "Prometheus metrics", None),
+/// A fixed route's success status and the schema of its body, if it has one.
+type Success = (u16, Option<&'static str>);
+/// A route that is not a generic record route: path, method, tag, summary, request schema and
+/// success.
+type FixedRoute = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Success,
+);
+
+#[rustfmt::skip]
+const FIXED: &[FixedRoute] = &[
+    ("/api/v1/auth/signup", "post", "auth", "Create a user and their first workspace", Some("Signup"), (201, Some("Session"))),
+    ("/api/v1/auth/login", "post", "auth", "Log in with email and password", Some("Login"), (200, Some("Session"))),
+    ("/api/v1/auth/refresh", "post", "auth", "Exchange a refresh token for a new pair (rotating)", Some("RefreshToken"), (200, Some("Session"))),
+    ("/api/v1/auth/logout", "post", "auth", "Revoke a refresh token and its family", Some("RefreshToken"), (204, None)),
+    ("/api/v1/me", "get", "workspaces", "The caller and their workspaces", None, (200, Some("Me"))),
+    ("/api/v1/workspaces", "post", "workspaces", "Create a workspace (the caller becomes owner)", Some("Name"), (201, Some("WorkspaceRole"))),
+    ("/api/v1/workspaces/{workspace_id}/members", "get", "members", "List members", None, (200, Some("MemberList"))),
+    ("/api/v1/workspaces/{workspace_id}/members", "post", "members", "Add an existing user by email (admin)", Some("NewMember"), (201, Some("Member"))),
+    ("/api/v1/workspaces/{workspace_id}/members/{user_id}", "patch", "members", "Change a member's role (admin)", Some("RoleChange"), (200, None)),
+    ("/api/v1/workspaces/{workspace_id}/members/{user_id}", "delete", "members", "Remove a member (admin)", None, (204, None)),
+    ("/api/v1/workspaces/{workspace_id}/api-keys", "get", "api-keys", "List API keys (admin)", None, (200, Some("ApiKeyList"))),
+    ("/api/v1/workspaces/{workspace_id}/api-keys", "post", "api-keys", "Create an API key; the key is shown once (admin)", Some("NewApiKey"), (201, Some("CreatedApiKey"))),
+    ("/api/v1/workspaces/{workspace_id}/api-keys/{key_id}", "delete", "api-keys", "Revoke an API key (admin)", None, (204, None)),
+    ("/api/v1/workspaces/{workspace_id}/events", "get", "events", "Events after `since` (query: since, limit ≤ 1000)", None, (200, Some("EventPage"))),
+    ("/api/v1/workspaces/{workspace_id}/events/stream", "get", "events", "WebSocket: replays from `since`, then pushes new events; token in Authorization or `access_token`", None, (200, None)),
+    ("/api/v1/workspaces/{workspace_id}/contacts/{id}/360", "get", "contacts", "Client 360: the contact with account, deals, activities (newest first), tasks and history", None, (200, Some("Contact360"))),
+    ("/api/v1/workspaces/{workspace_id}/imports", "get", "imports", "List imports, newest first", None, (200, None)),
+    ("/api/v1/workspaces/{workspace_id}/imports", "post", "imports", "Upload a CSV or TSV (multipart: file, object); sniffs it and proposes a mapping", None, (201, None)),
+    ("/api/v1/workspaces/{workspace_id}/imports/{id}", "get", "imports", "An import: detected layout, sample, mapping with confidences, progress and counts", None, (200, None)),
+    ("/api/v1/workspaces/{workspace_id}/imports/{id}/mapping", "put", "imports", "Override the mapping, value mapping, mode and match keys", None, (200, None)),
+    ("/api/v1/workspaces/{workspace_id}/imports/{id}/preview", "post", "imports", "Dry run: counts of creates, updates, merges, skips, errors and duplicate candidates", None, (200, None)),
+    ("/api/v1/workspaces/{workspace_id}/imports/{id}/commit", "post", "imports", "Apply the import as a background job (202)", None, (202, None)),
+    ("/api/v1/workspaces/{workspace_id}/imports/{id}/undo", "post", "imports", "Revert everything the import did (202)", None, (202, None)),
+    ("/api/v1/workspaces/{workspace_id}/imports/{id}/rows", "get", "imports", "Per-row outcomes (query: outcome, limit, after)", None, (200, None)),
+    ("/api/v1/workspaces/{workspace_id}/imports/{id}/errors.csv", "get", "imports", "The rows that failed, with the reason, as CSV", None, (200, None)),
+    ("/api/v1/workspaces/{workspace_id}/imports/{id}/file", "get", "imports", "The original file, byte for byte", None, (200, None)),
+    ("/api/v1/workspaces/{workspace_id}/imports/{id}/review", "get", "imports", "Ambiguous matches waiting for a decision", None, (200, None)),
+    ("/api/v1/workspaces/{workspace_id}/imports/{id}/review/{row}", "post", "imports", "Decide a review item: merge, create or skip", None, (200, None)),
+    ("/api/v1/workspaces/{workspace_id}/{object}/duplicates", "get", "duplicates", "Groups of likely duplicate contacts or accounts with evidence", None, (200, None)),
+    ("/api/v1/workspaces/{workspace_id}/{object}/{id}/merge", "post", "duplicates", "Merge other contacts or accounts into this one (body: other_ids)", None, (200, None)),
+    ("/api/v1/workspaces/{workspace_id}/merges/{id}", "get", "duplicates", "A merge and what it moved", None, (200, None)),
+    ("/api/v1/workspaces/{workspace_id}/merges/{id}/undo", "post", "duplicates", "Undo a merge (409 if the survivor changed since)", None, (200, None)),
+    ("/api/v1/workspaces/{workspace_id}/deals/{id}/score", "get", "intelligence", "A deal's win probability, health 0-100 with its band, and the factors behind them", None, (200, Some("DealScore"))),
+    ("/api/v1/workspaces/{workspace_id}/deals/score", "post", "intelligence", "Relearn from history and rescore every open deal", None, (200, None)),
+    ("/api/v1/workspaces/{workspace_id}/forecast", "get", "intelligence", "Monte Carlo revenue forecast (query: timeframe 30d|60d|90d|quarter|year, scenario worst|likely|best, simulations, seed, pipeline_id, owner_id)", None, (200, Some("Forecast"))),
+    ("/api/v1/workspaces/{workspace_id}/forecast/snapshots", "get", "intelligence", "Stored daily forecasts, newest first (query: timeframe, limit)", None, (200, None)),
+    ("/api/v1/workspaces/{workspace_id}/forecast/snapshots", "post", "intelligence", "Rescore and take today's forecast snapshots now", None, (200, None)),
+    ("/api/v1/workspaces/{workspace_id}/forecast/accuracy", "get", "intelligence", "Past forecast snapshots scored against what was won: pinball loss at P10/P50/P90, CRPS, P10-P90 coverage", None, (200, None)),
+    ("/api/v1/workspaces/{workspace_id}/insights", "get", "intelligence", "Insights, most urgent first (query: unread, priority, status open|resolved, limit)", None, (200, Some("InsightList"))),
+    ("/api/v1/workspaces/{workspace_id}/insights/{id}", "patch", "intelligence", "Mark an insight read or unread (body: is_read)", Some("ReadMark"), (200, Some("Insight"))),
+    ("/api/v1/workspaces/{workspace_id}/insights/generate", "post", "intelligence", "Rescore and run the insight rules now", None, (200, None)),
+    ("/health", "get", "service", "Liveness and database check", None, (200, None)),
+    ("/metrics", "get", "service", "Prometheus metrics", None, (200, None)),
 ];
 
 fn fixed_paths(paths: &mut Map<String, Value>) {
-    for (path, method, tag, summary, request) in FIXED {
+    for (path, method, tag, summary, request, (status, response)) in FIXED {
         let params: Vec<&str> = path
             .split('/')
             .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .collect();
-        let mut responses =
-            json!({"200": {"description": "Success", "content": {"application/json": {}}}});
+        let success = match response {
+            Some(schema) => ok("Success", schema_ref(schema)),
+            None if *status == 204 => json!({"description": "No content"}),
+            None => json!({"description": "Success", "content": {"application/json": {}}}),
+        };
+        let mut responses = json!({ status.to_string(): success });
         standard_errors(&mut responses);
         if path.ends_with("/login") {
             responses["429"] = problem("Too many failed logins; see Retry-After");
@@ -286,63 +302,10 @@ fn fixed_paths(paths: &mut Map<String, Value>) {
 }
 
 fn component_schemas() -> Map<String, Value> {
-    let mut schemas = Map::new();
+    let mut schemas = schemas::fixed();
     for kind in ObjectKind::ALL {
         schemas.insert(capitalised(kind.name()), record_schema(kind));
     }
-    let string = json!({"type": "string"});
-    let object = |props: Value, required: Value| json!({"type": "object", "properties": props, "required": required});
-    schemas.insert("Problem".into(), object(json!({
-        "type": string, "title": string, "status": {"type": "integer"}, "detail": string, "code": string,
-        "errors": {"type": "array", "items": object(json!({"field": string, "message": string}), json!(["field", "message"]))},
-    }), json!(["type", "title", "status", "detail"])));
-    schemas.insert("Stage".into(), object(json!({
-        "id": {"type": "string", "format": "uuid"}, "name": string,
-        "probability": {"type": "number", "minimum": 0, "maximum": 1},
-        "kind": {"type": "string", "enum": ["open", "won", "lost"]}, "position": {"type": "integer"},
-    }), json!(["name", "probability"])));
-    schemas.insert("Event".into(), object(json!({
-        "seq": {"type": "integer"}, "workspace_id": string, "entity": string, "entity_id": string,
-        "action": {"type": "string", "enum": ["created", "updated", "deleted", "restored"]},
-        "changes": {"type": "object", "description": "field → {old, new}"},
-        "actor": object(json!({"kind": string, "id": {"type": ["string", "null"]}, "name": string}), json!(["kind"])),
-        "source": string, "created_at": {"type": "string", "format": "date-time"},
-    }), json!(["seq", "entity", "entity_id", "action", "changes", "actor", "source", "created_at"])));
-    schemas.insert("Signup".into(), object(json!({"email": string, "password": {"type": "string", "minLength": 8}, "name": string, "workspace_name": string}), json!(["email", "password", "name", "workspace_name"])));
-    schemas.insert(
-        "Login".into(),
-        object(
-            json!({"email": string, "password": string}),
-            json!(["email", "password"]),
-        ),
-    );
-    schemas.insert(
-        "RefreshToken".into(),
-        object(json!({"refresh_token": string}), json!(["refresh_token"])),
-    );
-    schemas.insert(
-        "Name".into(),
-        object(json!({"name": string}), json!(["name"])),
-    );
-    let role = json!({"type": "string", "enum": ["owner", "admin", "member", "viewer"]});
-    schemas.insert(
-        "NewMember".into(),
-        object(
-            json!({"email": string, "role": role}),
-            json!(["email", "role"]),
-        ),
-    );
-    schemas.insert(
-        "RoleChange".into(),
-        object(json!({"role": role}), json!(["role"])),
-    );
-    schemas.insert(
-        "NewApiKey".into(),
-        object(
-            json!({"name": string, "role": role}),
-            json!(["name", "role"]),
-        ),
-    );
     schemas
 }
 
@@ -372,6 +335,20 @@ pub fn document() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The web app compiles against web/openapi.json; this keeps that copy the server's own.
+    #[test]
+    fn the_web_apps_copy_of_the_document_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/openapi.json");
+        let copy: Value = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or(Value::Null);
+        assert!(
+            copy == document(),
+            "web/openapi.json is not the server's document: run `make openapi`"
+        );
+    }
 
     #[test]
     fn every_record_route_and_schema_reference_resolves() {
