@@ -82,14 +82,15 @@ pub async fn accuracy(db: &Db, workspace: WorkspaceId) -> Result<Accuracy, ApiEr
             continue;
         };
         let until = (end + Duration::days(1)).to_string();
-        let (actual, _) = db
-            .won_revenue(
+        let (won, _) = db
+            .closed_in_period(
                 workspace,
                 &ForecastScope::default(),
                 &snapshot.period_start,
                 &until,
             )
             .await?;
+        let actual = won.value;
         let [_, p10, _, p50, _, p90, _] = quantiles;
         scored.push(SnapshotScore {
             snapshot_id: snapshot.id,

@@ -120,9 +120,10 @@ pub async fn forecast(
     scope.close_by = Some(days_date(end_days - earliest));
     let open = db.forecast_deals(workspace, &scope).await?;
     let until = (end + Duration::days(1)).to_string();
-    let (won_revenue, won_deals) = db
-        .won_revenue(workspace, &scope, &start.to_string(), &until)
+    let (won, _) = db
+        .closed_in_period(workspace, &scope, &start.to_string(), &until)
         .await?;
+    let (won_revenue, won_deals) = (won.value, won.deals);
     let stages = db.stages(workspace).await?;
     let stage_index: HashMap<&str, usize> = stages
         .iter()

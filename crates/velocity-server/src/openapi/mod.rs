@@ -61,7 +61,7 @@ fn record_schema(kind: ObjectKind) -> Value {
     for field in kind.fields() {
         properties.insert(field.name.into(), field_schema(field));
     }
-    properties.insert("attributes".into(), json!({"type": "object", "description": "Custom fields; in a PATCH, keys are merged and a null value removes a key"}));
+    properties.insert("attributes".into(), json!({"type": "object", "additionalProperties": true, "description": "Custom fields; in a PATCH, keys are merged and a null value removes a key"}));
     properties.insert(
         "version".into(),
         json!({"type": "integer", "readOnly": true}),
@@ -263,6 +263,7 @@ const FIXED: &[FixedRoute] = &[
     ("/api/v1/workspaces/{workspace_id}/deals/{id}/score", "get", "intelligence", "A deal's win probability, health 0-100 with its band, and the factors behind them", None, (200, Some("DealScore"))),
     ("/api/v1/workspaces/{workspace_id}/deals/score", "post", "intelligence", "Relearn from history and rescore every open deal", None, (200, None)),
     ("/api/v1/workspaces/{workspace_id}/forecast", "get", "intelligence", "Monte Carlo revenue forecast (query: timeframe 30d|60d|90d|quarter|year, scenario worst|likely|best, simulations, seed, pipeline_id, owner_id)", None, (200, Some("Forecast"))),
+    ("/api/v1/workspaces/{workspace_id}/pipeline/summary", "get", "intelligence", "The dashboard's figures: open deals and value per stage, won and lost in the period with the win rate, open and overdue tasks, unread insights (query: timeframe, default quarter; pipeline_id, owner_id)", None, (200, Some("PipelineSummary"))),
     ("/api/v1/workspaces/{workspace_id}/forecast/snapshots", "get", "intelligence", "Stored daily forecasts, newest first (query: timeframe, limit)", None, (200, None)),
     ("/api/v1/workspaces/{workspace_id}/forecast/snapshots", "post", "intelligence", "Rescore and take today's forecast snapshots now", None, (200, None)),
     ("/api/v1/workspaces/{workspace_id}/forecast/accuracy", "get", "intelligence", "Past forecast snapshots scored against what was won: pinball loss at P10/P50/P90, CRPS, P10-P90 coverage", None, (200, None)),

@@ -67,7 +67,7 @@ pub(super) fn fixed() -> Map<String, Value> {
             json!({
                 "seq": integer, "workspace_id": string, "entity": string, "entity_id": string,
                 "action": string,
-                "changes": {"type": "object", "description": "field → {old, new}"},
+                "changes": {"type": "object", "additionalProperties": true, "description": "field → {old, new}"},
                 "actor": object(json!({"kind": string, "id": nullable_string, "name": nullable_string}), &["kind"]),
                 "source": string, "created_at": {"type": "string", "format": "date-time"},
             }),
@@ -306,7 +306,7 @@ pub(super) fn fixed() -> Map<String, Value> {
                 "type": {"type": "string", "enum": ["risk", "warning", "opportunity", "recommendation"]},
                 "priority": {"type": "string", "enum": ["critical", "high", "medium", "low"]},
                 "confidence": number, "title": string, "description": string,
-                "deal_id": nullable_string, "data": {"type": "object"},
+                "deal_id": nullable_string, "data": {"type": "object", "additionalProperties": true},
                 "actions": {"type": "array", "items": {"type": "string"}, "description": "Suggested next steps, e.g. log_activity, create_task"},
                 "is_read": boolean, "status": {"type": "string", "enum": ["open", "resolved"]},
                 "created_at": string, "updated_at": string, "resolved_at": nullable_string,

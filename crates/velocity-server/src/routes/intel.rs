@@ -2,7 +2,7 @@
 //! forecast and its daily snapshots, and insights.
 
 use crate::error::ApiError;
-use crate::extract::{parse_path_id, Access, ApiJson};
+use crate::extract::{parse_path_id, Access, ApiJson, Caller};
 use crate::intel::accuracy::{accuracy, Accuracy};
 use crate::intel::forecast::{
     self, Request, DEFAULT_SEED, DEFAULT_SIMULATIONS, MAX_SIMULATIONS, SCENARIOS, TIMEFRAMES,
@@ -15,6 +15,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use velocity_domain::values::now_timestamp;
 use velocity_domain::{RecordId, UserId, ValidationErrors};
 use velocity_store::intel::insights::{Insight, InsightFilter, InsightSync};
 use velocity_store::intel::state::ForecastScope;
@@ -89,6 +90,21 @@ fn parsed<T: std::str::FromStr>(
     }
 }
 
+/// A pipeline filter must name one of the workspace's pipelines (another's is 404).
+async fn ensure_pipeline(
+    state: &AppState,
+    access: &Access,
+    pipeline: Option<RecordId>,
+) -> Result<(), ApiError> {
+    if let Some(pipeline) = pipeline {
+        let stages = state.db.stages(access.workspace).await?;
+        if !stages.iter().any(|s| s.pipeline_id == pipeline.to_string()) {
+            return Err(ApiError::NotFound("pipeline not found".into()));
+        }
+    }
+    Ok(())
+}
+
 /// `GET /forecast?timeframe=&scenario=&simulations=&pipeline_id=&owner_id=&seed=`
 pub async fn forecast(
     State(state): State<AppState>,
@@ -118,12 +134,7 @@ pub async fn forecast(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    if let Some(pipeline) = pipeline {
-        let stages = state.db.stages(access.workspace).await?;
-        if !stages.iter().any(|s| s.pipeline_id == pipeline.to_string()) {
-            return Err(ApiError::NotFound("pipeline not found".into()));
-        }
-    }
+    ensure_pipeline(&state, &access, pipeline).await?;
     let learned = learn::current(&state.db, access.workspace).await?;
     let request = Request {
         timeframe,
@@ -139,6 +150,49 @@ pub async fn forecast(
     Ok(Json(
         forecast::forecast(&state.db, access.workspace, &learned, request).await?,
     ))
+}
+
+/// `GET /pipeline/summary?timeframe=&pipeline_id=&owner_id=`: the dashboard's figures.
+pub async fn pipeline_summary(
+    State(state): State<AppState>,
+    access: Access,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let mut errors = ValidationErrors::default();
+    let timeframe = one_of(&params, "timeframe", TIMEFRAMES, "quarter", &mut errors);
+    let pipeline = parsed::<RecordId>(&params, "pipeline_id", "a pipeline id", &mut errors);
+    let owner = parsed::<UserId>(&params, "owner_id", "a user id", &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    ensure_pipeline(&state, &access, pipeline).await?;
+    let (start, end) = forecast::period(timeframe, chrono::Utc::now().date_naive());
+    let scope = ForecastScope {
+        pipeline_id: pipeline.map(|p| p.to_string()),
+        owner_id: owner.map(|o| o.to_string()),
+        close_by: None,
+    };
+    let until = (end + chrono::Duration::days(1)).to_string();
+    let user = match access.caller {
+        Caller::User(id) => Some(id.to_string()),
+        Caller::ApiKey { .. } => None,
+    };
+    let summary = state
+        .db
+        .pipeline_summary(
+            access.workspace,
+            &scope,
+            (&start.to_string(), &until),
+            &now_timestamp(),
+            user.as_deref(),
+        )
+        .await?;
+    let decided = summary.won.deals + summary.lost.deals;
+    let mut body = json!(summary);
+    body["timeframe"] = json!(timeframe);
+    body["period"] = json!({"start": start.to_string(), "end": end.to_string()});
+    body["win_rate"] = json!((decided > 0).then(|| summary.won.deals as f64 / decided as f64));
+    Ok(Json(body))
 }
 
 /// `GET /forecast/snapshots?timeframe=&limit=`: stored daily forecasts, newest first.

@@ -63,6 +63,7 @@ pub fn router(state: AppState, body_limit: usize, import_limit: usize) -> Router
         .route("/deals/score", post(intel::rescore))
         .route("/deals/{id}/score", get(intel::score))
         .route("/forecast", get(intel::forecast))
+        .route("/pipeline/summary", get(intel::pipeline_summary))
         .route(
             "/forecast/snapshots",
             get(intel::snapshots).post(intel::take_snapshots),

@@ -5,6 +5,7 @@
 pub mod facts;
 pub mod insights;
 pub mod state;
+pub mod summary;
 
 use chrono::{DateTime, NaiveDate};
 

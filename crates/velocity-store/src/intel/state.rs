@@ -58,6 +58,24 @@ pub struct ForecastScope {
     pub close_by: Option<String>,
 }
 
+impl ForecastScope {
+    /// `AND column = $n` for each of the pipeline and owner filters that is set, with its
+    /// value appended to the query's values.
+    pub(crate) fn filters(&self, values: &mut Vec<String>) -> String {
+        let mut sql = String::new();
+        for (column, value) in [
+            ("pipeline_id", &self.pipeline_id),
+            ("owner_id", &self.owner_id),
+        ] {
+            if let Some(value) = value {
+                values.push(value.clone());
+                sql.push_str(&format!(" AND {column} = ${}", values.len()));
+            }
+        }
+        sql
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Snapshot {
     pub id: String,
@@ -237,40 +255,6 @@ impl Db {
                 ))
             })
             .collect()
-    }
-
-    /// Revenue won from day `from` up to, not including, day `until` (`YYYY-MM-DD`), in the
-    /// same scope. A won deal's revenue counts on its close date (closing dates it), or on the
-    /// day it closed when it has none.
-    pub async fn won_revenue(
-        &self,
-        workspace: WorkspaceId,
-        scope: &ForecastScope,
-        from: &str,
-        until: &str,
-    ) -> Result<(f64, i64), StoreError> {
-        let mut sql = String::from(
-            "SELECT COALESCE(SUM(amount), 0.0) AS revenue, COUNT(*) AS deals FROM deals \
-             WHERE workspace_id = $1 AND status = 'won' AND deleted_at IS NULL \
-             AND ((close_date >= $2 AND close_date < $3) \
-             OR (close_date IS NULL AND closed_at >= $2 AND closed_at < $3))",
-        );
-        let mut values = vec![workspace.to_string(), from.to_owned(), until.to_owned()];
-        for (column, value) in [
-            ("pipeline_id", &scope.pipeline_id),
-            ("owner_id", &scope.owner_id),
-        ] {
-            if let Some(value) = value {
-                values.push(value.clone());
-                sql.push_str(&format!(" AND {column} = ${}", values.len()));
-            }
-        }
-        let mut query = sqlx::query(&sql);
-        for value in &values {
-            query = query.bind(value);
-        }
-        let row = query.fetch_one(self.reader()).await?;
-        Ok((row.try_get("revenue")?, row.try_get("deals")?))
     }
 
     /// Stores today's snapshot of a forecast; a second one the same day replaces the first.

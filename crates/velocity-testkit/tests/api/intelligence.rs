@@ -17,6 +17,7 @@ both_databases!(
     insights_are_raised_once_and_resolve_themselves,
     a_model_is_learned_from_deals_as_they_stood,
     past_forecasts_are_scored_against_what_was_won,
+    the_pipeline_summary_adds_up_the_workspace,
 );
 
 async fn stages(session: &Session) -> Vec<Value> {
@@ -695,4 +696,108 @@ async fn past_forecasts_are_scored_against_what_was_won(app: TestApp) {
     assert!(theirs["snapshots"].as_array().unwrap().is_empty());
     let (status, _) = other.get(&session.ws("/forecast/accuracy")).await;
     assert_eq!(status, 404);
+}
+
+async fn the_pipeline_summary_adds_up_the_workspace(app: TestApp) {
+    let alice = app.signup("sum-alice@example.com", "Alice").await;
+    let bob = app.signup("sum-bob@example.com", "Bob").await;
+    let stages = stages(&alice).await;
+    let stage = |kind: &str| stages.iter().find(|s| s["kind"] == kind).unwrap()["id"].clone();
+    for (amount, stage_id) in [
+        (100, &stages[0]["id"]),
+        (250, &stages[0]["id"]),
+        (400, &stages[2]["id"]),
+    ] {
+        alice
+            .create(
+                "deals",
+                json!({"name": "Open", "amount": amount, "stage_id": stage_id}),
+            )
+            .await;
+    }
+    alice
+        .create(
+            "deals",
+            json!({"name": "Won", "amount": 1000, "stage_id": stage("won")}),
+        )
+        .await;
+    for amount in [300, 50] {
+        alice
+            .create(
+                "deals",
+                json!({"name": "Lost", "amount": amount, "stage_id": stage("lost")}),
+            )
+            .await;
+    }
+    let gone = alice
+        .create(
+            "deals",
+            json!({"name": "Deleted", "amount": 5, "stage_id": stages[0]["id"]}),
+        )
+        .await;
+    alice
+        .delete(&alice.ws(&format!("/deals/{}", id(&gone))))
+        .await;
+    let yesterday = format!("{}T09:00:00Z", day(-1));
+    alice
+        .create(
+            "tasks",
+            json!({"title": "Late", "due_at": yesterday, "assignee_id": alice.user_id}),
+        )
+        .await;
+    alice
+        .create(
+            "tasks",
+            json!({"title": "Late, unassigned", "due_at": yesterday}),
+        )
+        .await;
+    alice
+        .create(
+            "tasks",
+            json!({"title": "Next week", "due_at": format!("{}T09:00:00Z", day(7))}),
+        )
+        .await;
+
+    let (status, summary) = alice.get(&alice.ws("/pipeline/summary")).await;
+    assert_eq!(status, 200, "{summary}");
+    assert_eq!(summary["timeframe"], "quarter");
+    let by_stage = summary["open_by_stage"].as_array().unwrap();
+    let first = by_stage
+        .iter()
+        .find(|s| s["stage_id"] == stages[0]["id"])
+        .unwrap();
+    assert_eq!(
+        (first["deals"].as_i64(), first["value"].as_f64()),
+        (Some(2), Some(350.0))
+    );
+    assert_eq!(
+        by_stage.len(),
+        2,
+        "only stages holding open deals: {summary}"
+    );
+    assert_eq!(summary["won"], json!({"deals": 1, "value": 1000.0}));
+    assert_eq!(summary["lost"], json!({"deals": 2, "value": 350.0}));
+    assert!((summary["win_rate"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9);
+    assert_eq!(summary["open_tasks"], 3);
+    assert_eq!(summary["overdue_tasks"], 2);
+    assert_eq!(summary["my_overdue_tasks"], 1);
+    assert_eq!(summary["unread_insights"], 0);
+
+    // Another workspace sees none of it, and cannot name Alice's pipeline.
+    let (status, _) = bob.get(&alice.ws("/pipeline/summary")).await;
+    assert_eq!(status, 404);
+    let (_, theirs) = bob.get(&bob.ws("/pipeline/summary")).await;
+    assert_eq!(theirs["open_by_stage"], json!([]));
+    assert_eq!(theirs["win_rate"], Value::Null);
+    let (_, pipelines) = alice.get(&alice.ws("/pipelines")).await;
+    let pipeline = id(&pipelines["items"][0]).to_owned();
+    let (status, _) = bob
+        .get(&bob.ws(&format!("/pipeline/summary?pipeline_id={pipeline}")))
+        .await;
+    assert_eq!(status, 404);
+    let (status, body) = alice
+        .get(&alice.ws("/pipeline/summary?timeframe=decade"))
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["errors"][0]["field"], "timeframe");
 }
