@@ -30,6 +30,8 @@ pub struct PipelineSummary {
     pub overdue_tasks: i64,
     pub my_overdue_tasks: i64,
     pub unread_insights: i64,
+    /// The currency most of the workspace's deals are in, for showing the sums.
+    pub currency: Option<String>,
 }
 
 impl Db {
@@ -89,6 +91,15 @@ impl Db {
         .fetch_one(self.reader())
         .await?
         .try_get("unread")?;
+        let currency = sqlx::query(
+            "SELECT currency FROM deals WHERE workspace_id = $1 AND deleted_at IS NULL \
+             AND currency IS NOT NULL GROUP BY currency ORDER BY COUNT(*) DESC, currency LIMIT 1",
+        )
+        .bind(&ws)
+        .fetch_optional(self.reader())
+        .await?
+        .map(|row| row.try_get("currency"))
+        .transpose()?;
         Ok(PipelineSummary {
             open_by_stage,
             won,
@@ -97,6 +108,7 @@ impl Db {
             overdue_tasks: tasks.try_get("overdue")?,
             my_overdue_tasks: tasks.try_get("mine")?,
             unread_insights: unread,
+            currency,
         })
     }
 

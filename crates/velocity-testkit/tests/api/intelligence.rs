@@ -718,7 +718,7 @@ async fn the_pipeline_summary_adds_up_the_workspace(app: TestApp) {
     alice
         .create(
             "deals",
-            json!({"name": "Won", "amount": 1000, "stage_id": stage("won")}),
+            json!({"name": "Won", "amount": 1000, "currency": "EUR", "stage_id": stage("won")}),
         )
         .await;
     for amount in [300, 50] {
@@ -782,6 +782,7 @@ async fn the_pipeline_summary_adds_up_the_workspace(app: TestApp) {
     assert_eq!(summary["overdue_tasks"], 2);
     assert_eq!(summary["my_overdue_tasks"], 1);
     assert_eq!(summary["unread_insights"], 0);
+    assert_eq!(summary["currency"], "EUR", "the only currency named");
 
     // Another workspace sees none of it, and cannot name Alice's pipeline.
     let (status, _) = bob.get(&alice.ws("/pipeline/summary")).await;
@@ -789,6 +790,7 @@ async fn the_pipeline_summary_adds_up_the_workspace(app: TestApp) {
     let (_, theirs) = bob.get(&bob.ws("/pipeline/summary")).await;
     assert_eq!(theirs["open_by_stage"], json!([]));
     assert_eq!(theirs["win_rate"], Value::Null);
+    assert_eq!(theirs["currency"], Value::Null);
     let (_, pipelines) = alice.get(&alice.ws("/pipelines")).await;
     let pipeline = id(&pipelines["items"][0]).to_owned();
     let (status, _) = bob

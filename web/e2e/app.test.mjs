@@ -1,0 +1,213 @@
+//! End-to-end: the real server with a fresh database and the built app in headless Chromium,
+//! doing what a sales team does — on SQLite, and on PostgreSQL when it is reachable.
+//! Run with `npm run e2e` (after `npm run build` and `cargo build -p velocity-cli`).
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { accessibilityViolations, backends, call, launchBrowser, signedInPage, signupByApi, startServer } from "./harness.mjs";
+
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+for (const backend of backends()) {
+  describe(`on ${backend}`, () => {
+    let server;
+    before(async () => {
+      server = await startServer(backend);
+    });
+    after(async () => {
+      await server?.stop();
+    });
+    let counter = 0;
+    const email = (who) => `${who}-${++counter}-${Date.now()}@example.com`;
+
+    test("sign up, then create an account, a contact and a deal", async () => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      const page = await context.newPage();
+      await page.goto(`${server.url}/signup`);
+      await page.getByLabel("Your name").fill("Dana Broker");
+      await page.getByLabel("Work email").fill(email("dana"));
+      await page.getByLabel("Password").fill("correct horse battery");
+      await page.getByLabel("Team or company").fill("Harbour Homes");
+      await page.getByRole("button", { name: "Create account" }).click();
+      await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+
+      await page.getByRole("link", { name: "Accounts" }).click();
+      await page.getByRole("button", { name: "New account" }).click();
+      await page.getByLabel("Account name").fill("Seaview Holdings");
+      await page.getByLabel("Domain").fill("seaview.example");
+      await page.getByRole("button", { name: "Create account" }).click();
+      await page.getByRole("heading", { name: "Seaview Holdings" }).waitFor();
+
+      await page.getByRole("link", { name: "Contacts", exact: true }).click();
+      await page.getByRole("button", { name: "New contact" }).click();
+      await page.getByLabel("First name").fill("Iris");
+      await page.getByLabel("Last name").fill("Okafor");
+      await page.getByLabel("Email").fill("iris@seaview.example");
+      await page.getByRole("button", { name: "Create contact" }).click();
+      await page.getByRole("heading", { name: "Iris Okafor" }).waitFor();
+
+      await page.getByRole("link", { name: "Deals", exact: true }).click();
+      await page.getByRole("button", { name: "New deal" }).click();
+      await page.getByLabel("Deal name").fill("Penthouse 12B");
+      await page.getByLabel("Amount").fill("1250000");
+      await page.getByRole("button", { name: "Create deal" }).click();
+      await page.getByRole("heading", { name: "Penthouse 12B" }).waitFor();
+
+      await page.getByRole("link", { name: "Deals", exact: true }).click();
+      await page.getByRole("link", { name: "Penthouse 12B" }).waitFor();
+      assert.equal(await page.getByRole("row").count(), 2, "a header row and the deal");
+      await context.close();
+    });
+
+    test("drag a deal across stages; a conflicting edit is explained and can be retried", async () => {
+      const session = await signupByApi(server.url, email("drag"));
+      const ws = session.workspace.id;
+      const token = session.access_token;
+      const [pipeline] = (await call(server.url, token, "GET", `/api/v1/workspaces/${ws}/pipelines`)).items;
+      const [lead, qualified, visit] = pipeline.stages;
+      const deal = await call(server.url, token, "POST", `/api/v1/workspaces/${ws}/deals`, { name: "Canal house", amount: 640000, stage_id: lead.id });
+      const page = await signedInPage(browser, server.url, session, `/w/${ws}/board`);
+      const card = page.locator(`[data-deal-id="${deal.id}"]`);
+      await card.waitFor();
+
+      await dragTo(page, card, page.locator(`[data-stage-id="${qualified.id}"]`));
+      await page.locator(`[data-stage-id="${qualified.id}"] [data-deal-id="${deal.id}"]`).waitFor();
+      await waitFor(async () => (await call(server.url, token, "GET", `/api/v1/workspaces/${ws}/deals/${deal.id}`)).stage_id === qualified.id, "the move is saved");
+
+      // Someone else edits the deal while this board still shows version 2.
+      await call(server.url, token, "PATCH", `/api/v1/workspaces/${ws}/deals/${deal.id}`, { amount: 700000 });
+      await dragTo(page, page.locator(`[data-deal-id="${deal.id}"]`), page.locator(`[data-stage-id="${visit.id}"]`));
+      const dialog = page.getByRole("alertdialog");
+      await dialog.waitFor();
+      assert.match(await dialog.innerText(), /Amount[\s\S]*640000[\s\S]*700000/);
+      await dialog.getByRole("button", { name: /anyway/ }).click();
+      await waitFor(async () => (await call(server.url, token, "GET", `/api/v1/workspaces/${ws}/deals/${deal.id}`)).stage_id === visit.id, "the retried move is saved");
+      const saved = await call(server.url, token, "GET", `/api/v1/workspaces/${ws}/deals/${deal.id}`);
+      assert.equal(saved.amount, 700000, "the other edit is kept");
+      await page.context().close();
+    });
+
+    test("log an activity on a contact and see it on the Client 360, live", async () => {
+      const session = await signupByApi(server.url, email("c360"));
+      const ws = session.workspace.id;
+      const token = session.access_token;
+      const account = await call(server.url, token, "POST", `/api/v1/workspaces/${ws}/accounts`, { name: "Northgate Lettings" });
+      const contact = await call(server.url, token, "POST", `/api/v1/workspaces/${ws}/contacts`, { first_name: "Tomas", last_name: "Lind", account_id: account.id });
+      await call(server.url, token, "POST", `/api/v1/workspaces/${ws}/deals`, { name: "Loft conversion", amount: 90000, account_id: account.id, contact_ids: [contact.id] });
+      const page = await signedInPage(browser, server.url, session, `/w/${ws}/contacts/${contact.id}`);
+      await page.getByRole("heading", { name: "Tomas Lind" }).waitFor();
+      await page.getByRole("link", { name: "Loft conversion" }).waitFor();
+      await page.getByRole("link", { name: "Northgate Lettings" }).waitFor();
+
+      await page.getByRole("button", { name: "Log a call" }).click();
+      await page.getByLabel("Subject").fill("Discussed the viewing");
+      await page.getByLabel("Notes").fill("Wants a second visit on Saturday");
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.getByRole("list", { name: "Timeline" }).getByText("Discussed the viewing").waitFor();
+
+      // A change made elsewhere (the API) appears without a reload.
+      await call(server.url, token, "PATCH", `/api/v1/workspaces/${ws}/contacts/${contact.id}`, { title: "Head of Acquisitions" });
+      await page.getByText("Head of Acquisitions").first().waitFor({ timeout: 10_000 });
+      await page.getByRole("list", { name: "Timeline" }).getByText(/title: empty → Head of Acquisitions/).waitFor();
+      await page.context().close();
+    });
+
+    test("the forecast page shows numbers", async () => {
+      const session = await signupByApi(server.url, email("forecast"));
+      const ws = session.workspace.id;
+      const token = session.access_token;
+      const [pipeline] = (await call(server.url, token, "GET", `/api/v1/workspaces/${ws}/pipelines`)).items;
+      const soon = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+      for (const [i, amount] of [120000, 80000, 300000].entries()) {
+        await call(server.url, token, "POST", `/api/v1/workspaces/${ws}/deals`, { name: `Forecast deal ${i}`, amount, close_date: soon, stage_id: pipeline.stages[i + 1].id });
+      }
+      const page = await signedInPage(browser, server.url, session, `/w/${ws}/forecast?timeframe=30d`);
+      const likely = page.getByTestId("likely");
+      await likely.waitFor();
+      assert.match(await likely.innerText(), /\d/);
+      assert.notEqual((await likely.innerText()).replace(/\D/g, ""), "0", "three open deals forecast something");
+      await page.getByRole("link", { name: "Forecast deal 2" }).waitFor();
+      await page.getByRole("img", { name: /Distribution of simulated revenue/ }).waitFor();
+      await page.context().close();
+    });
+
+    test("a viewer sees no edit controls", async () => {
+      const owner = await signupByApi(server.url, email("owner"));
+      const viewerEmail = email("viewer");
+      const viewer = await signupByApi(server.url, viewerEmail, "Vera Viewer", "Vera's own");
+      const ws = owner.workspace.id;
+      await call(server.url, owner.access_token, "POST", `/api/v1/workspaces/${ws}/members`, { email: viewerEmail, role: "viewer" });
+      const deal = await call(server.url, owner.access_token, "POST", `/api/v1/workspaces/${ws}/deals`, { name: "Read-only deal", amount: 1000 });
+      const page = await signedInPage(browser, server.url, viewer, `/w/${ws}/deals`);
+      await page.getByRole("link", { name: "Read-only deal" }).waitFor();
+      assert.equal(await page.getByRole("button", { name: "New deal" }).count(), 0);
+      assert.equal(await page.getByRole("button", { name: /^Edit / }).count(), 0, "no inline edit");
+      await page.goto(`${server.url}/w/${ws}/deals/${deal.id}`);
+      await page.getByRole("heading", { name: "Read-only deal" }).waitFor();
+      assert.equal(await page.getByRole("button", { name: "Edit" }).count(), 0);
+      assert.equal(await page.getByRole("button", { name: "Delete" }).count(), 0);
+      assert.equal(await page.getByRole("button", { name: "Log a call" }).count(), 0);
+      await page.goto(`${server.url}/w/${ws}/board`);
+      await page.locator(`[data-deal-id="${deal.id}"]`).waitFor();
+      assert.equal(await page.locator(`[data-deal-id="${deal.id}"][aria-disabled="true"]`).count(), 1, "cards cannot be dragged");
+      await page.context().close();
+    });
+
+    test("the main screens have no serious or critical accessibility violations", async () => {
+      const session = await signupByApi(server.url, email("a11y"));
+      const ws = session.workspace.id;
+      const token = session.access_token;
+      const account = await call(server.url, token, "POST", `/api/v1/workspaces/${ws}/accounts`, { name: "Axe Estates" });
+      const deal = await call(server.url, token, "POST", `/api/v1/workspaces/${ws}/deals`, { name: "Accessible villa", amount: 5000, account_id: account.id });
+      const page = await signedInPage(browser, server.url, session, `/w/${ws}`);
+      const screens = ["", "/board", "/deals", "/contacts", "/accounts", "/products", `/deals/${deal.id}`, `/accounts/${account.id}`, "/tasks", "/forecast", "/imports", "/settings"];
+      const found = [];
+      for (const screen of screens) {
+        await page.goto(`${server.url}/w/${ws}${screen}`);
+        await page.locator("main h1").first().waitFor();
+        await page.waitForLoadState("networkidle");
+        for (const violation of await accessibilityViolations(page)) found.push(`${screen || "/"}: ${violation}`);
+      }
+      await page.goto(`${server.url}/login`);
+      for (const violation of await accessibilityViolations(page)) found.push(`/login: ${violation}`);
+      assert.deepEqual(found, []);
+      await page.context().close();
+    });
+
+    test("unknown addresses and failed calls are explained in words", async () => {
+      const session = await signupByApi(server.url, email("errors"));
+      const ws = session.workspace.id;
+      const page = await signedInPage(browser, server.url, session, `/w/${ws}/deals/0190a0a0-0000-7000-8000-000000000000`);
+      await page.getByRole("alert").waitFor();
+      assert.match(await page.getByRole("alert").innerText(), /not found/i);
+      await page.context().close();
+    });
+  });
+}
+
+/** A pointer drag the way a person does it: press, move in steps, release. */
+async function dragTo(page, source, target) {
+  const from = await source.boundingBox();
+  const to = await target.boundingBox();
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(from.x + from.width / 2 + 10, from.y + from.height / 2 + 10, { steps: 3 });
+  await page.mouse.move(to.x + to.width / 2, to.y + 60, { steps: 8 });
+  await page.mouse.up();
+}
+
+async function waitFor(check, what, timeout = 5_000) {
+  const start = Date.now();
+  while (Date.now() - start < timeout) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
