@@ -25,7 +25,11 @@ export class ApiProblem extends Error {
     if (this.status === 403) return this.detail || "Your role does not allow this.";
     if (this.status === 412) return "Someone else changed this record since you opened it.";
     if (this.status === 429) return this.detail || "Too many attempts. Wait a moment and try again.";
-    const fields = this.errors.map((e) => `${e.field}: ${e.message}`).join("; ");
+    // Some details already spell out their one field error; say each thing once.
+    const fields = this.errors
+      .filter((e) => !this.detail.includes(e.message))
+      .map((e) => `${e.field}: ${e.message}`)
+      .join("; ");
     return [this.detail || this.title, fields].filter(Boolean).join(" — ");
   }
 

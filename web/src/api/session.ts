@@ -75,11 +75,13 @@ export function refresh(): Promise<boolean> {
     refreshing = (async () => {
       if (!token) return false;
       try {
-        const response = await fetch("/api/v1/auth/refresh", {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ refresh_token: token }),
-        });
+        const response = await fetch(
+          new Request(new URL("/api/v1/auth/refresh", window.location.origin), {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ refresh_token: token }),
+          }),
+        );
         if (!response.ok) {
           endSession("expired");
           return false;

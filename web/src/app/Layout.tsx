@@ -106,6 +106,7 @@ export function Layout() {
           <button className="ghost" aria-expanded={menuOpen} onClick={() => setMenuOpen((open) => !open)}>
             <span className="avatar" aria-hidden>{(user?.name || user?.email || "?").slice(0, 1).toUpperCase()}</span>
             <span className="user-name">{user?.name}</span>
+            <span className="visually-hidden"> (account menu)</span>
           </button>
           {menuOpen && (
             <div className="menu" role="menu">

@@ -5,7 +5,7 @@
 import { memo, useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { DndContext, KeyboardSensor, PointerSensor, useDraggable, useDroppable, useSensor, useSensors, type DragEndEvent } from "@dnd-kit/core";
+import { DndContext, KeyboardSensor, PointerSensor, useDraggable, useDroppable, useSensor, useSensors, type DragEndEvent, type KeyboardCoordinateGetter } from "@dnd-kit/core";
 import { get, listAll, update } from "../api/records";
 import { ApiProblem } from "../api/problem";
 import { useWorkspace, wsKey, type Stage } from "../app/workspace";
@@ -13,16 +13,38 @@ import { columns, differences, moved, type Deal, type Difference } from "./model
 import { Empty, ErrorState, ErrorText, Loading } from "../ui/States";
 import { date, money } from "../ui/format";
 
+/** Arrow keys carry a lifted card to the next or previous stage (then the won and lost zones). */
+const stageByStage: KeyboardCoordinateGetter = (event, { context: { droppableRects, collisionRect } }) => {
+  const step = event.code === "ArrowRight" || event.code === "ArrowDown" ? 1 : event.code === "ArrowLeft" || event.code === "ArrowUp" ? -1 : 0;
+  if (!step || !collisionRect) return undefined;
+  event.preventDefault();
+  const targets = [...droppableRects.values()].sort((a, b) => a.top - b.top || a.left - b.left);
+  const centre = { x: collisionRect.left + collisionRect.width / 2, y: collisionRect.top + collisionRect.height / 2 };
+  const current = targets.findIndex((r) => centre.x >= r.left && centre.x <= r.left + r.width && centre.y >= r.top && centre.y <= r.top + r.height);
+  const next = targets[Math.min(targets.length - 1, Math.max(0, current + step))];
+  if (!next) return undefined;
+  return { x: next.left + next.width / 2 - collisionRect.width / 2, y: next.top + Math.min(40, next.height / 4) };
+};
+
 type Conflict = { deal: Deal; theirs: Deal; stageId: string; changes: Difference[] };
 
+/** A deal on the board. The whole card drags with the pointer; its handle is the keyboard's way in
+ * (focus it, Space to lift, arrows to move, Space to drop). */
 const DealCard = memo(function DealCard({ deal, ws, ownerName, canDrag }: { deal: Deal; ws: string; ownerName: string; canDrag: boolean }) {
-  const { attributes, listeners, setNodeRef, transform, isDragging } = useDraggable({ id: deal.id, disabled: !canDrag });
+  const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, isDragging } = useDraggable({ id: deal.id, disabled: !canDrag });
   const style = transform ? { transform: `translate3d(${transform.x}px, ${transform.y}px, 0)` } : undefined;
   return (
-    <div ref={setNodeRef} style={style} className={`deal-card ${isDragging ? "dragging" : ""}`} data-deal-id={deal.id} {...listeners} {...attributes} aria-roledescription="deal card" aria-label={deal.name}>
-      <Link to={`/w/${ws}/deals/${deal.id}`} className="deal-name">
-        {deal.name}
-      </Link>
+    <div ref={setNodeRef} style={style} className={`deal-card ${isDragging ? "dragging" : ""} ${canDrag ? "" : "locked"}`} data-deal-id={deal.id} {...(canDrag ? listeners : {})}>
+      <div className="deal-title">
+        <Link to={`/w/${ws}/deals/${deal.id}`} className="deal-name">
+          {deal.name}
+        </Link>
+        {canDrag && (
+          <button ref={setActivatorNodeRef} className="drag-handle ghost small" {...attributes} aria-label={`Move ${deal.name}`}>
+            ⠿
+          </button>
+        )}
+      </div>
       <div className="deal-meta">
         <strong>{money(deal.amount, deal.currency)}</strong>
         <span>{deal.close_date ? date(deal.close_date) : "No close date"}</span>
@@ -92,7 +114,7 @@ export default function Board() {
     queryFn: () => listAll(workspace.id, "deals", { pipeline_id: pipeline?.id, status: "open" }),
     enabled: !!pipeline,
   });
-  const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 5 } }), useSensor(KeyboardSensor));
+  const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 5 } }), useSensor(KeyboardSensor, { coordinateGetter: stageByStage }));
   const openStages = useMemo(() => pipeline?.stages.filter((s) => (s.kind ?? "open") === "open") ?? [], [pipeline]);
   const closedStages = useMemo(() => pipeline?.stages.filter((s) => s.kind === "won" || s.kind === "lost") ?? [], [pipeline]);
   const board = useMemo(() => columns(openStages, deals.data ?? [], { ownerId, query }), [openStages, deals.data, ownerId, query]);
@@ -166,7 +188,7 @@ export default function Board() {
       {deals.isError && <ErrorState error={deals.error} onRetry={() => deals.refetch()} />}
       {deals.data && (
         <DndContext sensors={sensors} onDragEnd={onDragEnd}>
-          <div className="board" role="list" aria-label="Stages">
+          <div className="board">
             {board.map((column) => (
               <StageColumn key={column.stage.id} stage={column.stage} count={column.deals.length} value={column.value}>
                 {column.deals.map((deal) => (

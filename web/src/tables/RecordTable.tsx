@@ -27,8 +27,9 @@ function EditableCell({ object, record, column, onError }: { object: TableObject
   if (!canEdit) return shown;
   if (draft === null) {
     return (
-      <button className="cell-edit" aria-label={`Edit ${column.label}`} onClick={() => setDraft(current === null || current === undefined ? "" : String(current))}>
+      <button className="cell-edit" onClick={() => setDraft(current === null || current === undefined ? "" : String(current))}>
         {shown}
+        <span className="visually-hidden"> (edit {column.label.toLowerCase()})</span>
       </button>
     );
   }

@@ -244,18 +244,18 @@ const FIXED: &[FixedRoute] = &[
     ("/api/v1/workspaces/{workspace_id}/events", "get", "events", "Events after `since` (query: since, limit ≤ 1000)", None, (200, Some("EventPage"))),
     ("/api/v1/workspaces/{workspace_id}/events/stream", "get", "events", "WebSocket: replays from `since`, then pushes new events; token in Authorization or `access_token`", None, (200, None)),
     ("/api/v1/workspaces/{workspace_id}/contacts/{id}/360", "get", "contacts", "Client 360: the contact with account, deals, activities (newest first), tasks and history", None, (200, Some("Contact360"))),
-    ("/api/v1/workspaces/{workspace_id}/imports", "get", "imports", "List imports, newest first", None, (200, None)),
-    ("/api/v1/workspaces/{workspace_id}/imports", "post", "imports", "Upload a CSV or TSV (multipart: file, object); sniffs it and proposes a mapping", None, (201, None)),
-    ("/api/v1/workspaces/{workspace_id}/imports/{id}", "get", "imports", "An import: detected layout, sample, mapping with confidences, progress and counts", None, (200, None)),
-    ("/api/v1/workspaces/{workspace_id}/imports/{id}/mapping", "put", "imports", "Override the mapping, value mapping, mode and match keys", None, (200, None)),
-    ("/api/v1/workspaces/{workspace_id}/imports/{id}/preview", "post", "imports", "Dry run: counts of creates, updates, merges, skips, errors and duplicate candidates", None, (200, None)),
-    ("/api/v1/workspaces/{workspace_id}/imports/{id}/commit", "post", "imports", "Apply the import as a background job (202)", None, (202, None)),
-    ("/api/v1/workspaces/{workspace_id}/imports/{id}/undo", "post", "imports", "Revert everything the import did (202)", None, (202, None)),
-    ("/api/v1/workspaces/{workspace_id}/imports/{id}/rows", "get", "imports", "Per-row outcomes (query: outcome, limit, after)", None, (200, None)),
+    ("/api/v1/workspaces/{workspace_id}/imports", "get", "imports", "List imports, newest first", None, (200, Some("ImportList"))),
+    ("/api/v1/workspaces/{workspace_id}/imports", "post", "imports", "Upload a CSV or TSV (multipart: file, object); sniffs it and proposes a mapping", None, (201, Some("ImportDetail"))),
+    ("/api/v1/workspaces/{workspace_id}/imports/{id}", "get", "imports", "An import: detected layout, sample, mapping with confidences, progress and counts", None, (200, Some("ImportDetail"))),
+    ("/api/v1/workspaces/{workspace_id}/imports/{id}/mapping", "put", "imports", "Override the mapping, value mapping, mode and match keys", None, (200, Some("ImportDetail"))),
+    ("/api/v1/workspaces/{workspace_id}/imports/{id}/preview", "post", "imports", "Dry run: counts of creates, updates, merges, skips, errors and duplicate candidates", None, (200, Some("ImportPreview"))),
+    ("/api/v1/workspaces/{workspace_id}/imports/{id}/commit", "post", "imports", "Apply the import as a background job (202)", None, (202, Some("Import"))),
+    ("/api/v1/workspaces/{workspace_id}/imports/{id}/undo", "post", "imports", "Revert everything the import did (202)", None, (202, Some("Import"))),
+    ("/api/v1/workspaces/{workspace_id}/imports/{id}/rows", "get", "imports", "Per-row outcomes (query: outcome, limit, after)", None, (200, Some("ImportRowPage"))),
     ("/api/v1/workspaces/{workspace_id}/imports/{id}/errors.csv", "get", "imports", "The rows that failed, with the reason, as CSV", None, (200, None)),
     ("/api/v1/workspaces/{workspace_id}/imports/{id}/file", "get", "imports", "The original file, byte for byte", None, (200, None)),
-    ("/api/v1/workspaces/{workspace_id}/imports/{id}/review", "get", "imports", "Ambiguous matches waiting for a decision", None, (200, None)),
-    ("/api/v1/workspaces/{workspace_id}/imports/{id}/review/{row}", "post", "imports", "Decide a review item: merge, create or skip", None, (200, None)),
+    ("/api/v1/workspaces/{workspace_id}/imports/{id}/review", "get", "imports", "Ambiguous matches waiting for a decision", None, (200, Some("ImportReviewPage"))),
+    ("/api/v1/workspaces/{workspace_id}/imports/{id}/review/{row}", "post", "imports", "Decide a review item: merge, create or skip", None, (200, Some("ImportReviewOutcome"))),
     ("/api/v1/workspaces/{workspace_id}/{object}/duplicates", "get", "duplicates", "Groups of likely duplicate contacts or accounts with evidence", None, (200, None)),
     ("/api/v1/workspaces/{workspace_id}/{object}/{id}/merge", "post", "duplicates", "Merge other contacts or accounts into this one (body: other_ids)", None, (200, None)),
     ("/api/v1/workspaces/{workspace_id}/merges/{id}", "get", "duplicates", "A merge and what it moved", None, (200, None)),
@@ -274,6 +274,53 @@ const FIXED: &[FixedRoute] = &[
     ("/metrics", "get", "service", "Prometheus metrics", None, (200, None)),
 ];
 
+/// The query parameters of fixed GET routes that take any (all sent as strings).
+const QUERIES: &[(&str, &[&str])] = &[
+    (
+        "/api/v1/workspaces/{workspace_id}/events",
+        &["since", "limit"],
+    ),
+    (
+        "/api/v1/workspaces/{workspace_id}/events/stream",
+        &["since", "access_token"],
+    ),
+    (
+        "/api/v1/workspaces/{workspace_id}/imports/{id}/rows",
+        &["outcome", "after", "limit"],
+    ),
+    (
+        "/api/v1/workspaces/{workspace_id}/imports/{id}/review",
+        &["after", "limit"],
+    ),
+    (
+        "/api/v1/workspaces/{workspace_id}/{object}/duplicates",
+        &["min_confidence", "limit"],
+    ),
+    (
+        "/api/v1/workspaces/{workspace_id}/forecast",
+        &[
+            "timeframe",
+            "scenario",
+            "simulations",
+            "seed",
+            "pipeline_id",
+            "owner_id",
+        ],
+    ),
+    (
+        "/api/v1/workspaces/{workspace_id}/forecast/snapshots",
+        &["timeframe", "limit"],
+    ),
+    (
+        "/api/v1/workspaces/{workspace_id}/pipeline/summary",
+        &["timeframe", "pipeline_id", "owner_id"],
+    ),
+    (
+        "/api/v1/workspaces/{workspace_id}/insights",
+        &["unread", "priority", "status", "limit"],
+    ),
+];
+
 fn fixed_paths(paths: &mut Map<String, Value>) {
     for (path, method, tag, summary, request, (status, response)) in FIXED {
         let params: Vec<&str> = path
@@ -290,13 +337,19 @@ fn fixed_paths(paths: &mut Map<String, Value>) {
         if path.ends_with("/login") {
             responses["429"] = problem("Too many failed logins; see Retry-After");
         }
-        let op = operation(
+        let mut op = operation(
             tag,
             summary,
             &params,
             request.map(|name| body(schema_ref(name))),
             responses,
         );
+        let queries = QUERIES.iter().find(|(p, _)| p == path && *method == "get");
+        if let (Some((_, names)), Some(parameters)) = (queries, op["parameters"].as_array_mut()) {
+            parameters.extend(names.iter().map(|name| {
+                json!({"name": name, "in": "query", "required": false, "schema": {"type": "string"}})
+            }));
+        }
         let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
         entry[*method] = op;
     }

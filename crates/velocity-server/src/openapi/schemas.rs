@@ -1,5 +1,5 @@
 //! Component schemas for the bodies that are not generic records: auth, workspaces, events,
-//! the Client 360 and pipeline intelligence. The web app's typed client is generated from
+//! imports, the Client 360 and pipeline intelligence. The web app's typed client is generated from
 //! them, so a shape changed here without the app following fails the app's type check.
 
 use serde_json::{json, Map, Value};
@@ -91,6 +91,172 @@ pub(super) fn fixed() -> Map<String, Value> {
         ),
     );
     add("EventList", list_of("Event"));
+
+    let share = json!({"type": "number", "minimum": 0, "maximum": 1});
+    let strings = json!({"type": "array", "items": string});
+    let page_of = |item: &str| {
+        object(
+            json!({"items": {"type": "array", "items": reference(item)}, "next_after": {"type": ["integer", "null"], "description": "The `after` of the next page; null on the last"}}),
+            &["items", "next_after"],
+        )
+    };
+    add(
+        "ImportColumn",
+        object(
+            json!({
+                "column": string,
+                "target": {"type": "string", "description": "A field name, `full_name`, `external_id`, `attribute:<name>` or `ignore`"},
+                "confidence": share, "reason": string,
+            }),
+            &["column", "target", "confidence", "reason"],
+        ),
+    );
+    add(
+        "ImportValueMapping",
+        object(
+            json!({
+                "field": string, "source": {"type": "string", "description": "The value as the file writes it"},
+                "target": {"type": ["string", "null"], "description": "A stage name, a member's email or an allowed value; null leaves it unmapped"},
+                "confidence": share, "reason": string,
+                "rows": {"type": "integer", "description": "Rows holding the value (in a preview)"},
+            }),
+            &["field", "source", "target", "confidence", "reason"],
+        ),
+    );
+    add(
+        "ImportPlan",
+        object(
+            json!({
+                "columns": {"type": "array", "items": reference("ImportColumn")},
+                "mode": {"type": "string", "enum": ["create_only", "update_only", "create_and_update"]},
+                "match_keys": {"type": "array", "items": string, "description": "Strongest first"},
+                "day_order": {"type": "string", "enum": ["month_first", "day_first"]},
+                "default_country": {"type": "string", "description": "ISO 3166 country for phone numbers without a country code"},
+                "values": {"type": "array", "items": reference("ImportValueMapping")},
+                "fuzzy_matching": boolean,
+            }),
+            &[
+                "columns",
+                "mode",
+                "match_keys",
+                "day_order",
+                "default_country",
+                "values",
+                "fuzzy_matching",
+            ],
+        ),
+    );
+    add(
+        "ImportCounts",
+        json!({
+            "type": "object", "additionalProperties": {"type": "integer"},
+            "description": "Rows per outcome (processed, created, updated, merged, skipped, review, errors; after an undo undone and conflicts); a missing key is none",
+        }),
+    );
+    let import_properties = json!({
+        "id": string,
+        "object": {"type": "string", "enum": ["contacts", "accounts", "deals", "activities", "products"]},
+        "file_name": string,
+        "checksum": {"type": "string", "description": "SHA-256 of the file as uploaded, hex"},
+        "size_bytes": integer,
+        "encoding": {"type": "string", "enum": ["utf-8", "utf-8-bom", "utf-16le", "utf-16be", "windows-1252"]},
+        "layout": object(json!({
+            "delimiter": {"type": "string", "enum": [",", ";", "tab", "|"]},
+            "has_header": boolean, "headers": strings,
+            "warnings": {"type": "array", "items": string, "description": "What was repaired in the header"},
+        }), &["delimiter", "has_header", "headers", "warnings"]),
+        "row_count": integer,
+        "plan": reference("ImportPlan"),
+        "status": {"type": "string", "enum": ["uploaded", "committing", "committed", "undoing", "undone", "failed"]},
+        "counts": reference("ImportCounts"),
+        "failure": nullable_string,
+        "created_by": string, "created_at": string, "updated_at": string,
+    });
+    let import_required = [
+        "id",
+        "object",
+        "file_name",
+        "checksum",
+        "size_bytes",
+        "encoding",
+        "layout",
+        "row_count",
+        "plan",
+        "status",
+        "counts",
+        "failure",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ];
+    add(
+        "Import",
+        object(import_properties.clone(), &import_required),
+    );
+    let mut detail_properties = import_properties;
+    detail_properties["sample"] =
+        json!({"type": "array", "items": strings, "description": "The first rows of the file"});
+    let detail_required: Vec<&str> = import_required.into_iter().chain(["sample"]).collect();
+    add("ImportDetail", object(detail_properties, &detail_required));
+    add("ImportList", list_of("Import"));
+    add(
+        "ImportPreview",
+        object(
+            json!({
+                "counts": reference("ImportCounts"),
+                "duplicates": {"type": "array", "items": object(json!({
+                    "row": integer,
+                    "key": {"type": "string", "description": "The match key that matched, or `likeness`"},
+                    "value": string, "record_id": nullable_string,
+                    "earlier_row": {"type": ["integer", "null"], "description": "An earlier row of the file with the same key"},
+                    "confidence": share,
+                }), &["row", "key", "record_id", "confidence"])},
+                "new_stages": strings,
+                "values": {"type": "array", "items": reference("ImportValueMapping")},
+                "errors": {"type": "array", "items": object(json!({"row": integer, "message": string}), &["row", "message"])},
+            }),
+            &["counts", "duplicates", "new_stages", "values", "errors"],
+        ),
+    );
+    add(
+        "ImportRow",
+        object(
+            json!({
+                "row": integer, "line": integer, "values": strings,
+                "outcome": {"type": ["string", "null"], "description": "created, updated, merged, skipped, error, review, undone or conflict"},
+                "record_id": nullable_string, "message": nullable_string,
+            }),
+            &["row", "line", "values", "outcome", "record_id", "message"],
+        ),
+    );
+    add("ImportRowPage", page_of("ImportRow"));
+    add(
+        "ImportReviewItem",
+        object(
+            json!({
+                "row": integer, "line": integer, "values": strings,
+                "candidate": {"type": ["object", "null"], "additionalProperties": true, "description": "The existing record it probably is; null if deleted since"},
+                "confidence": share,
+                "proposal": {"type": "object", "additionalProperties": true, "description": "The record the row would make or merge in"},
+            }),
+            &[
+                "row",
+                "line",
+                "values",
+                "candidate",
+                "confidence",
+                "proposal",
+            ],
+        ),
+    );
+    add("ImportReviewPage", page_of("ImportReviewItem"));
+    add(
+        "ImportReviewOutcome",
+        object(
+            json!({"row": integer, "outcome": string, "record_id": nullable_string}),
+            &["row", "outcome", "record_id"],
+        ),
+    );
 
     add(
         "Signup",
@@ -294,6 +460,40 @@ pub(super) fn fixed() -> Map<String, Value> {
                 "simulation_stats",
                 "histogram",
                 "forecasted_deals",
+            ],
+        ),
+    );
+
+    let closed = object(
+        json!({"deals": integer, "value": number}),
+        &["deals", "value"],
+    );
+    add(
+        "PipelineSummary",
+        object(
+            json!({
+                "timeframe": string,
+                "period": object(json!({"start": string, "end": string}), &["start", "end"]),
+                "open_by_stage": {"type": "array", "items": object(json!({"stage_id": string, "deals": integer, "value": number}), &["stage_id", "deals", "value"])},
+                "won": closed, "lost": closed,
+                "win_rate": {"type": ["number", "null"], "description": "Won over won and lost in the period; null when none closed"},
+                "open_tasks": integer, "overdue_tasks": integer,
+                "my_overdue_tasks": {"type": "integer", "description": "Overdue tasks assigned to the caller"},
+                "unread_insights": integer,
+                "currency": {"type": ["string", "null"], "description": "The currency most deals are in"},
+            }),
+            &[
+                "timeframe",
+                "period",
+                "open_by_stage",
+                "won",
+                "lost",
+                "win_rate",
+                "open_tasks",
+                "overdue_tasks",
+                "my_overdue_tasks",
+                "unread_insights",
+                "currency",
             ],
         ),
     );
