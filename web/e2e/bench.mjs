@@ -14,7 +14,7 @@ import { spawn } from "node:child_process";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BINARY = process.env.VELOCITY_BIN ?? join(ROOT, "target/release/velocity");
-const DEALS = Number(process.env.BENCH_DEALS ?? 1700);
+const DEALS = Number(process.env.BENCH_DEALS ?? 1800);
 const RUNS = 5;
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -36,6 +36,13 @@ try {
   const session = await call(base, null, "POST", "/api/v1/auth/login", { email: "demo@velocity.local", password: "velocity-demo" });
   const me = await call(base, session.access_token, "GET", "/api/v1/me");
   const ws = me.workspaces[0].id;
+  let open = 0;
+  for (let cursor = null; ; ) {
+    const page = await call(base, session.access_token, "GET", `/api/v1/workspaces/${ws}/deals?status=open&limit=500${cursor ? `&cursor=${cursor}` : ""}`);
+    open += page.items.length;
+    cursor = page.next_cursor;
+    if (!cursor) break;
+  }
 
   // Dashboard: navigation to the figures and the stage chart drawn.
   const dashboard = [];
@@ -58,7 +65,7 @@ try {
   const page = await signedInPage(browser, base, session, `/w/${ws}`);
   for (let run = 0; run < RUNS; run++) {
     await page.goto(`${base}/w/${ws}/board`);
-    await page.waitForFunction(() => document.querySelectorAll("[data-deal-id]").length >= 1000, null, { timeout: 30_000 });
+    await page.waitForFunction((expected) => document.querySelectorAll("[data-deal-id]").length >= expected, open, { timeout: 30_000 });
     board.push(await page.evaluate(() => performance.now()));
     cards = await page.locator("[data-deal-id]").count();
   }

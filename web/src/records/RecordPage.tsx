@@ -27,6 +27,8 @@ type Page = {
   score?: Schemas["DealScore"];
 };
 
+/** Fields the heading already shows. */
+const NAME_FIELDS = new Set(["name", "first_name", "last_name"]);
 const RELATED = { sort: "-created_at", limit: 100 };
 
 async function loadPage(ws: string, object: TableObject, id: string): Promise<Page> {
@@ -126,7 +128,7 @@ function RecordView({ object, id }: { object: TableObject; id: string }) {
         <div>
           <h1>{spec.label(record as never)}</h1>
           <div className="facts">
-            {spec.columns.slice(1).map((column) => (
+            {spec.columns.filter((c) => !NAME_FIELDS.has(c.field)).map((column) => (
               <Fact key={column.field} label={column.label}>
                 <ShowValue kind={column.kind} value={values[column.field]} currency={values.currency as string | null} />
               </Fact>

@@ -11,7 +11,7 @@ type Activity = Stored<"activities">;
 
 export type TimelineItem = { key: string; at: string; activity?: Activity; event?: Event };
 
-const ACTIVITY_ICONS: Record<string, string> = { call: "☎", email: "✉", meeting: "👥", note: "✎", visit: "⌂" };
+const ACTIVITY_ICONS: Record<string, string> = { call: "☎", email: "✉", meeting: "◎", note: "✎", visit: "⌂" };
 const HIDDEN_FIELDS = new Set(["version", "updated_at", "created_at"]);
 
 /** Activities and events in one list, newest first. An activity's own "created" event is left out. */
