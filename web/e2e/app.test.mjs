@@ -34,7 +34,8 @@ for (const backend of backends()) {
       const page = await context.newPage();
       await page.goto(`${server.url}/signup`);
       await page.getByLabel("Your name").fill("Dana Broker");
-      await page.getByLabel("Work email").fill(email("dana"));
+      const address = email("dana");
+      await page.getByLabel("Work email").fill(address);
       await page.getByLabel("Password").fill("correct horse battery");
       await page.getByLabel("Team or company").fill("Harbour Homes");
       await page.getByRole("button", { name: "Create account" }).click();
@@ -65,6 +66,26 @@ for (const backend of backends()) {
       await nav(page).getByRole("link", { name: "Deals", exact: true }).click();
       await page.getByRole("link", { name: "Penthouse 12B" }).waitFor();
       assert.equal(await page.getByRole("row").count(), 2, "a header row and the deal");
+
+      // A second workspace, then back to the first through the switcher.
+      const first = page.url().split("/w/")[1].split("/")[0];
+      await page.getByRole("button", { name: /account menu/ }).click();
+      await page.getByRole("menuitem", { name: "New workspace…" }).click();
+      await page.getByLabel("Name").fill("Lisbon office");
+      await page.getByRole("button", { name: "Create workspace" }).click();
+      await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+      assert.notEqual(page.url().split("/w/")[1], first);
+      await page.getByLabel("Workspace").selectOption({ label: "Harbour Homes" });
+      await page.waitForURL(`**/w/${first}`);
+
+      // Log out, and back in.
+      await page.getByRole("button", { name: /account menu/ }).click();
+      await page.getByRole("menuitem", { name: "Log out" }).click();
+      await page.getByRole("heading", { name: "Log in" }).waitFor();
+      await page.getByLabel("Email").fill(address);
+      await page.getByLabel("Password").fill("correct horse battery");
+      await page.getByRole("button", { name: "Log in" }).click();
+      await page.getByRole("heading", { name: "Dashboard" }).waitFor();
       await context.close();
     });
 

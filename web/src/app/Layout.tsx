@@ -2,13 +2,14 @@
 //! the live event feed and, when the session runs out, a sign-in dialog over the screen so
 //! nothing typed is lost.
 
-import { useEffect, useMemo, useState, useSyncExternalStore } from "react";
+import { useEffect, useMemo, useState, useSyncExternalStore, type FormEvent } from "react";
 import { Navigate, NavLink, Outlet, useNavigate, useParams } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
 import { buildWorkspaceInfo, useMe, useMembers, usePipelines, WorkspaceContext } from "./workspace";
 import { useLiveUpdates } from "./live";
 import { currentUser, endSession, onSessionChange, refreshToken, sessionState } from "../api/session";
-import { ErrorState, Loading } from "../ui/States";
+import { ErrorState, ErrorText, Loading } from "../ui/States";
+import { api, unwrap } from "../api/client";
 import { ReauthDialog } from "../auth/AuthPages";
 
 function useSessionState() {
@@ -53,6 +54,41 @@ export async function signOut(navigate: (to: string) => void, clear: () => void)
   navigate("/login");
 }
 
+/** A new workspace of the user's own (they become its owner), opened at once. */
+function NewWorkspaceDialog({ onClose }: { onClose: () => void }) {
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [name, setName] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    try {
+      const created = await unwrap(api.POST("/api/v1/workspaces", { body: { name } }));
+      await queryClient.invalidateQueries({ queryKey: ["me"] });
+      onClose();
+      navigate(`/w/${created.id}`);
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+  return (
+    <div className="overlay" onKeyDown={(e) => e.key === "Escape" && onClose()}>
+      <form className="dialog form" role="dialog" aria-modal="true" aria-labelledby="new-ws-title" onSubmit={submit}>
+        <h2 id="new-ws-title">New workspace</h2>
+        <label>
+          Name
+          <input value={name} onChange={(e) => setName(e.target.value)} required autoFocus placeholder="Lisbon office" />
+        </label>
+        <ErrorText error={error} />
+        <div className="dialog-actions">
+          <button type="button" onClick={onClose}>Cancel</button>
+          <button className="primary">Create workspace</button>
+        </div>
+      </form>
+    </div>
+  );
+}
+
 export function Layout() {
   const { ws = "" } = useParams();
   const state = useSessionState();
@@ -62,6 +98,7 @@ export function Layout() {
   const members = useMembers(ws);
   const pipelines = usePipelines(ws);
   const [menuOpen, setMenuOpen] = useState(false);
+  const [creating, setCreating] = useState(false);
   useLiveUpdates(ws, state === "signed-in");
   const workspace = me.data?.workspaces.find((w) => w.id === ws);
   const info = useMemo(
@@ -111,6 +148,7 @@ export function Layout() {
           {menuOpen && (
             <div className="menu" role="menu">
               <div className="menu-note">{user?.email}{info ? ` · ${info.role}` : ""}</div>
+              <button role="menuitem" onClick={() => { setMenuOpen(false); setCreating(true); }}>New workspace…</button>
               <button role="menuitem" onClick={() => signOut(navigate, () => queryClient.clear())}>Log out</button>
             </div>
           )}
@@ -119,6 +157,7 @@ export function Layout() {
       <main id="main" className="content" tabIndex={-1}>
         <WorkspaceContext.Provider value={info}>{body}</WorkspaceContext.Provider>
       </main>
+      {creating && <NewWorkspaceDialog onClose={() => setCreating(false)} />}
       {state === "expired" && <ReauthDialog />}
     </div>
   );

@@ -9,7 +9,7 @@ import { DndContext, KeyboardSensor, PointerSensor, useDraggable, useDroppable, 
 import { get, listAll, update } from "../api/records";
 import { ApiProblem } from "../api/problem";
 import { useWorkspace, wsKey, type Stage } from "../app/workspace";
-import { columns, differences, moved, type Deal, type Difference } from "./model";
+import { columns, differences, moved, usualCurrency, type Deal, type Difference } from "./model";
 import { Empty, ErrorState, ErrorText, Loading } from "../ui/States";
 import { date, money } from "../ui/format";
 
@@ -62,14 +62,14 @@ const DealCard = memo(function DealCard({ deal, ws, ownerName, canDrag }: { deal
   );
 });
 
-function StageColumn({ stage, children, count, value }: { stage: Stage; children: React.ReactNode; count: number; value: number }) {
+function StageColumn({ stage, children, count, value, currency }: { stage: Stage; children: React.ReactNode; count: number; value: number; currency: string | null }) {
   const { setNodeRef, isOver } = useDroppable({ id: stage.id ?? stage.name });
   return (
     <section ref={setNodeRef} className={`stage-column ${isOver ? "over" : ""} kind-${stage.kind ?? "open"}`} aria-label={`${stage.name}: ${count} deals`} data-stage-id={stage.id}>
       <header>
         <h2>{stage.name}</h2>
         <div className="stage-totals">
-          <span className="count">{count}</span> · {money(value, null, true)}
+          <span className="count">{count}</span> · {money(value, currency, true)}
         </div>
       </header>
       <div className="stage-cards">{children}</div>
@@ -125,6 +125,7 @@ export default function Board() {
   const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 5 } }), useSensor(KeyboardSensor, { coordinateGetter: stageByStage }));
   const openStages = useMemo(() => pipeline?.stages.filter((s) => (s.kind ?? "open") === "open") ?? [], [pipeline]);
   const closedStages = useMemo(() => pipeline?.stages.filter((s) => s.kind === "won" || s.kind === "lost") ?? [], [pipeline]);
+  const currency = useMemo(() => usualCurrency(deals.data ?? []), [deals.data]);
   const board = useMemo(() => columns(openStages, deals.data ?? [], { ownerId, query }), [openStages, deals.data, ownerId, query]);
   const stageName = (id: unknown) => pipeline?.stages.find((s) => s.id === id)?.name ?? "another stage";
 
@@ -198,7 +199,7 @@ export default function Board() {
         <DndContext sensors={sensors} onDragEnd={onDragEnd}>
           <div className="board">
             {board.map((column) => (
-              <StageColumn key={column.stage.id} stage={column.stage} count={column.deals.length} value={column.value}>
+              <StageColumn key={column.stage.id} stage={column.stage} count={column.deals.length} value={column.value} currency={currency}>
                 {column.deals.map((deal) => (
                   <DealCard key={deal.id} deal={deal} ws={workspace.id} ownerName={workspace.memberName(deal.owner_id)} canDrag={workspace.canEdit} />
                 ))}

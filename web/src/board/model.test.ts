@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { columns, differences, moved, type Deal } from "./model";
+import { columns, differences, moved, usualCurrency, type Deal } from "./model";
 import type { Stage } from "../app/workspace";
 
 const stages: Stage[] = [
@@ -42,5 +42,13 @@ describe("board columns", () => {
       { field: "close_date", label: "Close date", mine: null, theirs: "2026-12-01" },
     ]);
     expect(differences(mine, { ...mine, version: 5 })).toEqual([]);
+  });
+});
+
+describe("the board's currency", () => {
+  it("is the one most deals are in", () => {
+    const eur = (id: string) => deal(id, "s1", 1, { currency: "EUR" });
+    expect(usualCurrency([eur("a"), eur("b"), deal("c", "s1", 1, { currency: "GBP" })])).toBe("EUR");
+    expect(usualCurrency([deal("a", "s1", 1)])).toBeNull();
   });
 });

@@ -58,3 +58,10 @@ export function differences(mine: Deal, theirs: Deal): Difference[] {
     theirs: theirs[field] ?? null,
   }));
 }
+
+/** The currency most deals are in, for a column's total. */
+export function usualCurrency(deals: Deal[]): string | null {
+  const counts = new Map<string, number>();
+  for (const deal of deals) if (deal.currency) counts.set(deal.currency, (counts.get(deal.currency) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? null;
+}
