@@ -60,8 +60,11 @@ for (const backend of backends()) {
       await page.getByRole("button", { name: "New deal" }).click();
       await page.getByLabel("Deal name").fill("Penthouse 12B");
       await page.getByLabel("Amount").fill("1250000");
+      await page.getByRole("combobox", { name: "Account" }).fill("Seav");
+      await page.getByRole("option", { name: "Seaview Holdings" }).click();
       await page.getByRole("button", { name: "Create deal" }).click();
       await page.getByRole("heading", { name: "Penthouse 12B" }).waitFor();
+      await page.getByRole("link", { name: "Seaview Holdings" }).waitFor();
 
       await nav(page).getByRole("link", { name: "Deals", exact: true }).click();
       await page.getByRole("link", { name: "Penthouse 12B" }).waitFor();
@@ -125,7 +128,7 @@ for (const backend of backends()) {
       await dragTo(page, page.locator(`[data-deal-id="${deal.id}"]`), page.locator(`[data-stage-id="${visit.id}"]`));
       const dialog = page.getByRole("alertdialog");
       await dialog.waitFor();
-      assert.match(await dialog.innerText(), /Amount[\s\S]*640000[\s\S]*700000/);
+      assert.match(await dialog.innerText(), /Amount[\s\S]*640,000[\s\S]*700,000/);
       await page.unroute(dealUrl);
       await dialog.getByRole("button", { name: /anyway/ }).click();
       await waitFor(async () => (await call(server.url, token, "GET", `/api/v1/workspaces/${ws}/deals/${deal.id}`)).stage_id === visit.id, "the retried move is saved");

@@ -78,7 +78,8 @@ function StageColumn({ stage, children, count, value, currency }: { stage: Stage
 }
 
 function ConflictDialog({ conflict, onRetry, onDismiss, stageName }: { conflict: Conflict; onRetry: () => void; onDismiss: () => void; stageName: (id: unknown) => string }) {
-  const show = (field: string, value: unknown) => (field === "stage_id" ? stageName(value) : value === null ? "—" : String(value));
+  const show = (field: string, value: unknown) =>
+    value === null ? "—" : field === "stage_id" ? stageName(value) : field === "amount" ? money(Number(value), conflict.theirs.currency) : String(value);
   return (
     <div className="overlay">
       <div className="dialog" role="alertdialog" aria-modal="true" aria-labelledby="conflict-title">

@@ -29,6 +29,12 @@ type Page = {
 
 /** Fields the heading already shows. */
 const NAME_FIELDS = new Set(["name", "first_name", "last_name"]);
+/** What the edit form offers: the editable columns, then the new-record form's other fields. */
+function editFields(spec: (typeof OBJECTS)["deals"]) {
+  const editable = spec.columns.filter((c) => c.editable);
+  return [...editable, ...spec.form.filter((f) => !editable.some((c) => c.field === f.field))];
+}
+
 const RELATED = { sort: "-created_at", limit: 100 };
 
 async function loadPage(ws: string, object: TableObject, id: string): Promise<Page> {
@@ -110,7 +116,7 @@ function RecordView({ object, id }: { object: TableObject; id: string }) {
   const submitEdit = () => {
     if (!editing) return;
     const changes: Record<string, unknown> = {};
-    for (const column of spec.columns.filter((c) => c.editable)) {
+    for (const column of editFields(spec)) {
       const next = toApiValue(column.kind, editing[column.field] ?? "");
       if (next !== (values[column.field] ?? null)) changes[column.field] = next;
     }
@@ -152,7 +158,7 @@ function RecordView({ object, id }: { object: TableObject; id: string }) {
           <div className="toolbar">
             {deal?.status === "open" && closingStage("won") && <button onClick={() => save({ stage_id: closingStage("won") })}>Mark won</button>}
             {deal?.status === "open" && closingStage("lost") && <button onClick={() => save({ stage_id: closingStage("lost") })}>Mark lost</button>}
-            <button onClick={() => setEditing(Object.fromEntries(spec.columns.map((c) => [c.field, values[c.field] == null ? "" : String(values[c.field])])))}>Edit</button>
+            <button onClick={() => setEditing(Object.fromEntries(editFields(spec).map((c) => [c.field, values[c.field] == null ? "" : String(values[c.field])])))}>Edit</button>
             <button
               className="danger"
               onClick={async () => {
@@ -182,9 +188,7 @@ function RecordView({ object, id }: { object: TableObject; id: string }) {
           }}
         >
           <div className="form-row">
-            {spec.columns
-              .filter((c) => c.editable)
-              .map((column) => (
+            {editFields(spec).map((column) => (
                 <label key={column.field}>
                   {column.label}
                   <EditValue kind={column.kind} label={column.label} options={column.options} pipelineId={deal?.pipeline_id} value={editing[column.field] ?? ""} onChange={(value) => setEditing({ ...editing, [column.field]: value })} />

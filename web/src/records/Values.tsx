@@ -2,9 +2,16 @@
 //! shared by tables, record pages and forms.
 
 import type { ReactNode } from "react";
+import { Link } from "react-router";
 import { useWorkspace } from "../app/workspace";
 import type { ValueKind } from "../tables/objects";
 import { date, money } from "../ui/format";
+import { AccountPicker, useAccountName } from "./AccountPicker";
+
+function AccountLink({ id }: { id: string }) {
+  const workspace = useWorkspace();
+  return <Link to={`/w/${workspace.id}/accounts/${id}`}>{useAccountName(id)}</Link>;
+}
 
 export function ShowValue({ kind, value, currency }: { kind: ValueKind; value: unknown; currency?: string | null }): ReactNode {
   const workspace = useWorkspace();
@@ -20,6 +27,8 @@ export function ShowValue({ kind, value, currency }: { kind: ValueKind; value: u
       return workspace.memberName(String(value));
     case "stage":
       return workspace.stage(String(value))?.name ?? "—";
+    case "account":
+      return <AccountLink id={String(value)} />;
     case "enum":
       return <span className={`badge status-${String(value)}`}>{String(value).replace(/_/g, " ")}</span>;
     case "email":
@@ -59,6 +68,7 @@ export function EditValue({ kind, value, onChange, label, options, pipelineId, c
       </select>
     );
   }
+  if (kind === "account") return <AccountPicker value={value} onChange={onChange} label={label} />;
   if (kind === "stage") {
     const pipelines = workspace.pipelines.filter((p) => !pipelineId || p.id === pipelineId);
     return (

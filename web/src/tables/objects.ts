@@ -6,7 +6,7 @@ import type { ObjectName, RecordTypes } from "../api/records";
 
 export type TableObject = "deals" | "contacts" | "accounts" | "products";
 
-export type ValueKind = "text" | "money" | "number" | "date" | "owner" | "stage" | "enum" | "email" | "phone";
+export type ValueKind = "text" | "money" | "number" | "date" | "owner" | "stage" | "enum" | "email" | "phone" | "account";
 
 export type ColumnSpec<K extends ObjectName> = {
   field: keyof RecordTypes[K] & string;
@@ -56,6 +56,7 @@ const deals: ObjectSpec<"deals"> = {
     { field: "amount", label: "Amount", kind: "money" },
     { field: "close_date", label: "Close date", kind: "date" },
     { field: "stage_id", label: "Stage", kind: "stage" },
+    { field: "account_id", label: "Account", kind: "account" },
     { field: "owner_id", label: "Owner", kind: "owner" },
   ],
   label: (deal) => deal.name ?? "Deal",
@@ -79,6 +80,7 @@ const contacts: ObjectSpec<"contacts"> = {
     { field: "email", label: "Email", kind: "email" },
     { field: "phone", label: "Phone", kind: "phone" },
     { field: "title", label: "Title", kind: "text" },
+    { field: "account_id", label: "Account", kind: "account" },
   ],
   label: (c) => [c.first_name, c.last_name].filter(Boolean).join(" ") || c.email || "Contact",
 };
