@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { cleanup, render, screen } from "@testing-library/react";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import userEvent from "@testing-library/user-event";
 import { NewRecordDialog } from "./NewRecordDialog";
 import { buildWorkspaceInfo, WorkspaceContext } from "../app/workspace";
 import { ApiProblem } from "../api/problem";
 import { create } from "../api/records";
 
-vi.mock("../api/records", () => ({ create: vi.fn() }));
+vi.mock("../api/records", () => ({ create: vi.fn(), get: vi.fn(), list: vi.fn(async () => ({ items: [], next_cursor: null })) }));
 
 const workspace = buildWorkspaceInfo(
   { id: "w1", name: "Harbour Homes", role: "member" },
@@ -16,9 +17,11 @@ const workspace = buildWorkspaceInfo(
 
 function renderDialog(onCreated = vi.fn()) {
   render(
-    <WorkspaceContext.Provider value={workspace}>
-      <NewRecordDialog object="deals" onClose={() => undefined} onCreated={onCreated} />
-    </WorkspaceContext.Provider>,
+    <QueryClientProvider client={new QueryClient()}>
+      <WorkspaceContext.Provider value={workspace}>
+        <NewRecordDialog object="deals" onClose={() => undefined} onCreated={onCreated} />
+      </WorkspaceContext.Provider>
+    </QueryClientProvider>,
   );
   return onCreated;
 }
