@@ -43,7 +43,32 @@ async fn health_metrics_and_docs_answer(app: TestApp) {
     let (status, problem) = app.send(Method::PUT, "/api/v1/me", None, None).await;
     assert_eq!(status, 405, "{problem}");
     assert_eq!(problem["code"], "method-not-allowed");
-    let (status, problem) = app.send(Method::GET, "/no/such/thing", None, None).await;
-    assert_eq!(status, 404);
-    assert_eq!(problem["status"], 404);
+    // Unknown API paths, files and non-GET requests are problems; any other page is the web
+    // app's (its index.html, or a page saying how to build it when web/dist is empty).
+    for (method, path) in [
+        (Method::GET, "/api/v1/no/such/thing"),
+        (Method::GET, "/assets/missing.js"),
+        (Method::POST, "/no/such/thing"),
+    ] {
+        let (status, problem) = app.send(method.clone(), path, None, None).await;
+        assert_eq!(status, 404, "{method} {path}");
+        assert_eq!(problem["status"], 404);
+    }
+    let page = app
+        .request(Method::GET, "/w/some-workspace/deals", None)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        [200, 503].contains(&page.status().as_u16()),
+        "{}",
+        page.status()
+    );
+    let content_type = page.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("<title>Velocity</title>"));
 }
