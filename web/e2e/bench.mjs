@@ -9,11 +9,11 @@ import { readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { tmpdir, cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
-import { call, launchBrowser, signedInPage } from "./harness.mjs";
+import { call, launchBrowser, signedInPage, TARGET } from "./harness.mjs";
 import { spawn } from "node:child_process";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const BINARY = process.env.VELOCITY_BIN ?? join(ROOT, "target/release/velocity");
+const BINARY = process.env.VELOCITY_BIN ?? join(TARGET, "release/velocity");
 const DEALS = Number(process.env.BENCH_DEALS ?? 1800);
 const RUNS = 5;
 

@@ -9,7 +9,9 @@ import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-export const BINARY = process.env.VELOCITY_BIN ?? join(ROOT, "target/debug/velocity");
+/** Cargo's output folder, wherever CARGO_TARGET_DIR puts it. */
+export const TARGET = resolve(ROOT, process.env.CARGO_TARGET_DIR ?? "target");
+export const BINARY = process.env.VELOCITY_BIN ?? join(TARGET, "debug/velocity");
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /** Which databases to test: SQLite always; PostgreSQL when reachable, and always under CI. */
