@@ -286,8 +286,13 @@ const nav = (page) => page.getByRole("navigation", { name: "Main" });
 
 /** A pointer drag the way a person does it: press, move in steps, release. */
 async function dragTo(page, source, target) {
+  // The board may still be settling a previous move: wait until both ends are on screen.
+  await source.waitFor();
+  await target.waitFor();
+  await page.waitForTimeout(100);
   const from = await source.boundingBox();
   const to = await target.boundingBox();
+  assert.ok(from && to, "both ends of the drag are on screen");
   await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
   await page.mouse.down();
   await page.mouse.move(from.x + from.width / 2 + 10, from.y + from.height / 2 + 10, { steps: 3 });
