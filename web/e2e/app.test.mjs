@@ -271,6 +271,40 @@ for (const backend of backends()) {
       await page.context().close();
     });
 
+    test("an expired session refreshes silently, and an ended one asks to log in without losing the form", async () => {
+      // A node whose access tokens live one second (plus the server's five seconds of leeway).
+      const shortLived = await startServer(backend, ["--access-token-ttl", "1"]);
+      try {
+        const session = await signupByApi(shortLived.url, email("session"));
+        const ws = session.workspace.id;
+        const page = await signedInPage(browser, shortLived.url, session, `/w/${ws}/deals?new=1`);
+        await page.getByLabel("Deal name").fill("Kept through a refresh");
+        await page.waitForTimeout(7_000);
+        await page.getByRole("button", { name: "Create deal" }).click();
+        await page.getByRole("heading", { name: "Kept through a refresh" }).waitFor();
+
+        // The refresh token is revoked elsewhere (a logout on another device) while a form is open.
+        await page.goto(`${shortLived.url}/w/${ws}/deals?new=1`);
+        await page.getByLabel("Deal name").fill("Kept after logging in again");
+        const refresh = await page.evaluate(() => JSON.parse(localStorage.getItem("velocity.session")).refresh);
+        await call(shortLived.url, null, "POST", "/api/v1/auth/logout", { refresh_token: refresh });
+        await page.waitForTimeout(7_000);
+        // The live feed may notice first (its token expired and cannot be refreshed); else saving does.
+        const dialog = page.getByRole("dialog", { name: "Your session ended" });
+        if (!(await dialog.isVisible())) await page.getByRole("button", { name: "Create deal" }).click();
+        await dialog.waitFor();
+        await dialog.getByLabel("Password").fill("correct horse battery");
+        await dialog.getByRole("button", { name: "Log in" }).click();
+        await dialog.waitFor({ state: "detached" });
+        assert.equal(await page.getByLabel("Deal name").inputValue(), "Kept after logging in again");
+        await page.getByRole("button", { name: "Create deal" }).click();
+        await page.getByRole("heading", { name: "Kept after logging in again" }).waitFor();
+        await page.context().close();
+      } finally {
+        await shortLived.stop();
+      }
+    });
+
     test("unknown addresses and failed calls are explained in words", async () => {
       const session = await signupByApi(server.url, email("errors"));
       const ws = session.workspace.id;

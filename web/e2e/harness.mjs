@@ -105,7 +105,12 @@ export async function signupByApi(base, email, name = "E2E User", workspace_name
 /** Opens a page already signed in with the session a sign-up or login returned. */
 export async function signedInPage(browser, base, session, path = "/") {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-  await context.addInitScript((stored) => localStorage.setItem("velocity.session", stored), JSON.stringify({ access: session.access_token, refresh: session.refresh_token, user: session.user }));
+  // Only the first page starts from this session: later ones keep what the app stored (tokens
+  // rotate on refresh, and an old refresh token presented again ends the whole session).
+  await context.addInitScript(
+    (stored) => localStorage.getItem("velocity.session") || localStorage.setItem("velocity.session", stored),
+    JSON.stringify({ access: session.access_token, refresh: session.refresh_token, user: session.user }),
+  );
   const page = await context.newPage();
   await page.goto(base + path);
   return page;

@@ -101,6 +101,10 @@ struct ServeArgs {
     /// forecast snapshots are refreshed in the background (they are also refreshed nightly)
     #[arg(long, env = "VELOCITY_INTEL_DEBOUNCE", default_value_t = 30)]
     intel_debounce: u64,
+    /// Seconds an access token lives before the client must refresh it (1 to 900)
+    #[arg(long, env = "VELOCITY_ACCESS_TOKEN_TTL", default_value_t = 900,
+          value_parser = clap::value_parser!(u64).range(1..=900))]
+    access_token_ttl: u64,
     /// Secret for signing access tokens [default: generated once and kept in the database]
     #[arg(long, env = "VELOCITY_TOKEN_SECRET", hide_env_values = true)]
     token_secret: Option<String>,
@@ -186,6 +190,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     config.body_limit = args.body_limit;
     config.intel_debounce = std::time::Duration::from_secs(args.intel_debounce);
     config.token_secret = args.token_secret;
+    config.access_token_ttl = std::time::Duration::from_secs(args.access_token_ttl);
     let app = Application::build(config).await?;
     if args.demo {
         let login = demo::ensure(app.db()).await?;
