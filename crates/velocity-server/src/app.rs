@@ -5,6 +5,7 @@
 use crate::auth::{LoginLimiter, TokenKeys, TtlCache};
 use crate::config::Config;
 use crate::hub::Hub;
+use crate::intel::inputs::ForecastInputs;
 use crate::state::{AppState, Shared, AUTH_CACHE_TTL};
 use crate::{intel, metrics, routes};
 use axum::http::{HeaderName, Request};
@@ -63,6 +64,7 @@ impl Application {
             import_limit: config.import_limit,
             roles: TtlCache::new(AUTH_CACHE_TTL),
             api_keys: TtlCache::new(AUTH_CACHE_TTL),
+            forecast_inputs: ForecastInputs::new(config.forecast_cache_from),
         });
         routes::resume_imports(&state).await?;
         let router = routes::router(state.clone(), config.body_limit, config.import_limit)

@@ -25,6 +25,9 @@ pub struct Config {
     pub login_window: Duration,
     /// How long a workspace must be quiet after a change before its scores are refreshed.
     pub intel_debounce: Duration,
+    /// Workspaces with at least this many open deals in a forecast's reach keep them in memory
+    /// between forecasts (see `intel/inputs.rs`).
+    pub forecast_cache_from: usize,
 }
 
 impl Config {
@@ -41,6 +44,7 @@ impl Config {
             login_failures_per_address: 20,
             login_window: Duration::from_secs(15 * 60),
             intel_debounce: Duration::from_secs(30),
+            forecast_cache_from: 10_000,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::auth::{LoginLimiter, TokenKeys, TtlCache};
 use crate::hub::Hub;
+use crate::intel::inputs::ForecastInputs;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -29,6 +30,8 @@ pub struct Shared {
     pub roles: TtlCache<(WorkspaceId, UserId), Option<Role>>,
     /// API key hash → what it grants.
     pub api_keys: TtlCache<String, Option<ApiKeyGrant>>,
+    /// Large workspaces' open deals, kept for the forecast.
+    pub forecast_inputs: ForecastInputs,
 }
 
 /// How long a cached role or key grant may be used before it is read again; bounds how late

@@ -261,6 +261,39 @@ impl Db {
         Ok(row.try_get::<Option<i64>, _>("seq")?.unwrap_or(0))
     }
 
+    /// Ids of the records of `entity` that events after `since` touched, or `None` when more
+    /// than `limit` such events were written (a caller keeping copies had better read
+    /// everything again). Read in sequence order and deduplicated here: asked for distinct ids,
+    /// SQLite walks the by-record index of the whole workspace's log instead.
+    pub async fn touched_since(
+        &self,
+        workspace: WorkspaceId,
+        entity: &str,
+        since: i64,
+        limit: usize,
+    ) -> Result<Option<Vec<String>>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT entity_id FROM events WHERE workspace_id = $1 AND seq > $2 AND entity = $3 \
+             ORDER BY seq LIMIT $4",
+        )
+        .bind(workspace.to_string())
+        .bind(since)
+        .bind(entity)
+        .bind(limit as i64 + 1)
+        .fetch_all(self.reader())
+        .await?;
+        if rows.len() > limit {
+            return Ok(None);
+        }
+        let mut ids: Vec<String> = rows
+            .iter()
+            .map(|row| row.try_get("entity_id"))
+            .collect::<Result<_, _>>()?;
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(Some(ids))
+    }
+
     /// Every event that touched one record, oldest first.
     pub async fn entity_history(
         &self,

@@ -86,8 +86,8 @@ pub async fn accuracy(db: &Db, workspace: WorkspaceId) -> Result<Accuracy, ApiEr
             .closed_in_period(
                 workspace,
                 &ForecastScope::default(),
-                &snapshot.period_start,
-                &until,
+                (&snapshot.period_start, &until),
+                false,
             )
             .await?;
         let actual = won.value;

@@ -2,6 +2,7 @@
 //! current score, else its stage's win rate) and the chance its close date holds, simulated
 //! with `velocity-intel` and summed up by stage, category, owner and pipeline.
 
+use super::inputs::ForecastInputs;
 use super::learn::Learned;
 use crate::error::ApiError;
 use chrono::{Datelike, Duration, NaiveDate, Utc};
@@ -103,8 +104,20 @@ fn money(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
 
+/// The last close date any timeframe's forecast reads today: a deal closing after the year or
+/// the next 90 days can only count by closing early, as early as history shows.
+fn widest_horizon(today: NaiveDate, earliest_delay: i64) -> String {
+    let furthest = TIMEFRAMES
+        .iter()
+        .map(|timeframe| period(timeframe, today).1)
+        .max()
+        .unwrap_or(today);
+    days_date(date_days(&furthest.to_string()).unwrap_or(0.0) as i64 - earliest_delay)
+}
+
 pub async fn forecast(
     db: &Db,
+    inputs: &ForecastInputs,
     workspace: WorkspaceId,
     learned: &Learned,
     request: Request,
@@ -118,10 +131,17 @@ pub async fn forecast(
     let earliest = learned.delays.keys().next().copied().unwrap_or(0).min(0);
     let mut scope = request.scope.clone();
     scope.close_by = Some(days_date(end_days - earliest));
-    let open = db.forecast_deals(workspace, &scope).await?;
+    let open = inputs
+        .open_deals(
+            db,
+            workspace,
+            &learned.trained_at,
+            &widest_horizon(today, earliest),
+        )
+        .await?;
     let until = (end + Duration::days(1)).to_string();
     let (won, _) = db
-        .closed_in_period(workspace, &scope, &start.to_string(), &until)
+        .closed_in_period(workspace, &scope, (&start.to_string(), &until), false)
         .await?;
     let (won_revenue, won_deals) = (won.value, won.deals);
     let stages = db.stages(workspace).await?;
@@ -149,7 +169,7 @@ pub async fn forecast(
     for name in ["commit", "best_case", "pipeline"] {
         by_category.entry(name).or_default();
     }
-    for deal in &open {
+    for deal in open.in_scope(&scope) {
         let Some(&stage) = stage_index.get(deal.stage_id.as_str()) else {
             continue;
         };
@@ -211,7 +231,12 @@ pub async fn forecast(
         "best" => best,
         _ => likely,
     };
-    listed.sort_unstable_by(|a, b| b.weighted.total_cmp(&a.weighted));
+    // Ties go by id, so the list does not depend on the order deals were read in.
+    listed.sort_unstable_by(|a, b| {
+        b.weighted
+            .total_cmp(&a.weighted)
+            .then_with(|| a.deal.id.cmp(&b.deal.id))
+    });
     listed.truncate(LISTED_DEALS);
     let ids: Vec<&str> = listed.iter().map(|l| l.deal.id.as_str()).collect();
     let labels = db.deal_labels(workspace, &ids).await?;

@@ -7,6 +7,7 @@
 
 pub mod accuracy;
 pub mod forecast;
+pub mod inputs;
 pub mod insights;
 pub mod learn;
 pub mod score;

@@ -12,6 +12,7 @@
 use super::learn::Learned;
 use super::training::features_at;
 use crate::error::ApiError;
+use crate::state::AppState;
 use serde::Serialize;
 use std::collections::HashMap;
 use velocity_domain::WorkspaceId;
@@ -235,8 +236,13 @@ impl Analysis {
         })
     }
 
-    /// Stores the scores and sums them up.
-    pub async fn save_scores(&self, db: &Db, workspace: WorkspaceId) -> Result<Rescored, ApiError> {
+    /// Stores the scores and sums them up; the forecast's copy of the workspace's deals, which
+    /// holds the old scores, is dropped.
+    pub async fn save_scores(
+        &self,
+        state: &AppState,
+        workspace: WorkspaceId,
+    ) -> Result<Rescored, ApiError> {
         let mut distribution: HashMap<&'static str, usize> = [
             Band::Excellent,
             Band::Good,
@@ -261,7 +267,8 @@ impl Analysis {
                 factors: serde_json::to_string(&score.factors).map_err(ApiError::internal)?,
             });
         }
-        db.save_scores(workspace, &stored).await?;
+        state.db.save_scores(workspace, &stored).await?;
+        state.forecast_inputs.forget(workspace);
         Ok(Rescored {
             scored_deals: stored.len(),
             total_deals: self.deals.len(),

@@ -76,7 +76,7 @@ async fn refresh_logged(state: &AppState, workspace: WorkspaceId) {
 /// forecast snapshots.
 pub async fn refresh(state: &AppState, workspace: WorkspaceId) -> Result<(), ApiError> {
     let analysis = Analysis::run(&state.db, workspace).await?;
-    analysis.save_scores(&state.db, workspace).await?;
+    analysis.save_scores(state, workspace).await?;
     insights::generate(&state.db, workspace, &analysis).await?;
     let learned = analysis.learned;
     let today = Utc::now().date_naive();
@@ -88,7 +88,14 @@ pub async fn refresh(state: &AppState, workspace: WorkspaceId) -> Result<(), Api
             seed: forecast::DEFAULT_SEED,
             scope: ForecastScope::default(),
         };
-        let result = forecast::forecast(&state.db, workspace, &learned, request).await?;
+        let result = forecast::forecast(
+            &state.db,
+            &state.forecast_inputs,
+            workspace,
+            &learned,
+            request,
+        )
+        .await?;
         let (start, end) = forecast::period(timeframe, today);
         let snapshot = Snapshot {
             id: uuid::Uuid::now_v7().to_string(),

@@ -45,9 +45,7 @@ pub async fn rescore(
 ) -> Result<Json<Rescored>, ApiError> {
     access.require_write()?;
     let analysis = Analysis::run(&state.db, access.workspace).await?;
-    Ok(Json(
-        analysis.save_scores(&state.db, access.workspace).await?,
-    ))
+    Ok(Json(analysis.save_scores(&state, access.workspace).await?))
 }
 
 /// A query parameter that must be one of a fixed set.
@@ -148,7 +146,14 @@ pub async fn forecast(
         },
     };
     Ok(Json(
-        forecast::forecast(&state.db, access.workspace, &learned, request).await?,
+        forecast::forecast(
+            &state.db,
+            &state.forecast_inputs,
+            access.workspace,
+            &learned,
+            request,
+        )
+        .await?,
     ))
 }
 
@@ -306,7 +311,7 @@ pub async fn generate_insights(
 ) -> Result<Json<InsightSync>, ApiError> {
     access.require_write()?;
     let analysis = Analysis::run(&state.db, access.workspace).await?;
-    analysis.save_scores(&state.db, access.workspace).await?;
+    analysis.save_scores(&state, access.workspace).await?;
     Ok(Json(
         insights::generate(&state.db, access.workspace, &analysis).await?,
     ))

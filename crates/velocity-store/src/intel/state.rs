@@ -181,6 +181,28 @@ impl Db {
         workspace: WorkspaceId,
         scope: &ForecastScope,
     ) -> Result<Vec<ForecastDeal>, StoreError> {
+        self.read_forecast_deals(workspace, scope, None).await
+    }
+
+    /// The same for the named deals only (those of them that are open and in scope).
+    pub async fn forecast_deals_by_id(
+        &self,
+        workspace: WorkspaceId,
+        scope: &ForecastScope,
+        ids: &[String],
+    ) -> Result<Vec<ForecastDeal>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.read_forecast_deals(workspace, scope, Some(ids)).await
+    }
+
+    async fn read_forecast_deals(
+        &self,
+        workspace: WorkspaceId,
+        scope: &ForecastScope,
+        ids: Option<&[String]>,
+    ) -> Result<Vec<ForecastDeal>, StoreError> {
         let mut sql = String::from(
             "SELECT d.id, d.pipeline_id, d.stage_id, d.owner_id, d.amount, d.close_date, \
              d.forecast_category, \
@@ -203,6 +225,12 @@ impl Db {
         if let Some(day) = &scope.close_by {
             values.push(day.clone());
             sql.push_str(&format!(" AND d.close_date <= ${}", values.len()));
+        }
+        if let Some(ids) = ids {
+            let first = values.len() + 1;
+            values.extend(ids.iter().cloned());
+            let list: Vec<String> = (first..=values.len()).map(|n| format!("${n}")).collect();
+            sql.push_str(&format!(" AND d.id IN ({})", list.join(", ")));
         }
         let mut query = sqlx::query(&sql);
         for value in &values {

@@ -70,7 +70,9 @@ impl Db {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
 
-        let (won, lost) = self.closed_in_period(workspace, scope, from, until).await?;
+        let (won, lost) = self
+            .closed_in_period(workspace, scope, (from, until), true)
+            .await?;
 
         let tasks = sqlx::query(
             "SELECT COUNT(*) AS open, \
@@ -112,21 +114,23 @@ impl Db {
         })
     }
 
-    /// Deals won and lost from day `from` up to, not including, day `until` (`YYYY-MM-DD`),
-    /// in `scope`. A deal counts on its close date (closing dates it), or on the day it closed
-    /// when it has none.
+    /// Deals won (and, with `and_lost`, lost) from day `from` up to, not including, day
+    /// `until` (`YYYY-MM-DD`), in `scope`. A deal counts on its close date (closing dates it),
+    /// or on the day it closed when it has none. The forecast asks for won deals only: a year
+    /// of a million-deal workspace holds hundreds of thousands of each.
     pub async fn closed_in_period(
         &self,
         workspace: WorkspaceId,
         scope: &ForecastScope,
-        from: &str,
-        until: &str,
+        (from, until): (&str, &str),
+        and_lost: bool,
     ) -> Result<(Closed, Closed), StoreError> {
         let mut values = vec![workspace.to_string(), from.to_owned(), until.to_owned()];
         let filters = scope.filters(&mut values);
+        let statuses = if and_lost { "'won', 'lost'" } else { "'won'" };
         let sql = format!(
             "SELECT status, COUNT(*) AS deals, COALESCE(SUM(amount), 0.0) AS value FROM deals \
-             WHERE workspace_id = $1 AND status IN ('won', 'lost') AND deleted_at IS NULL \
+             WHERE workspace_id = $1 AND status IN ({statuses}) AND deleted_at IS NULL \
              AND ((close_date >= $2 AND close_date < $3) \
              OR (close_date IS NULL AND closed_at >= $2 AND closed_at < $3)){filters} \
              GROUP BY status"

@@ -7,6 +7,7 @@ mod bad_input;
 mod concurrency;
 mod duplicates;
 mod events;
+mod forecast_inputs;
 mod imports;
 mod intelligence;
 mod lists;
