@@ -4,13 +4,11 @@
 //! `npm run bench` (after `npm run build` and `cargo build --release -p velocity-cli`);
 //! VELOCITY_BIN picks the binary, BENCH_DEALS the demo size.
 
-import { execFileSync } from "node:child_process";
-import { readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { tmpdir, cpus, totalmem } from "node:os";
+import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
-import { call, launchBrowser, signedInPage, TARGET } from "./harness.mjs";
-import { spawn } from "node:child_process";
+import { call, launchBrowser, signedInPage, startDemoServer, TARGET } from "./harness.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BINARY = process.env.VELOCITY_BIN ?? join(TARGET, "release/velocity");
@@ -19,23 +17,11 @@ const RUNS = 5;
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-const dir = mkdtempSync(join(tmpdir(), "velocity-bench-"));
 console.error(`loading a demo workspace with ${DEALS} deals…`);
-execFileSync(BINARY, ["demo", "--data-dir", dir, "--deals", String(DEALS)], { stdio: "pipe" });
-const server = spawn(BINARY, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dir], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, VELOCITY_LOG: "warn" } });
-const base = await new Promise((done) => {
-  let output = "";
-  server.stdout.on("data", (chunk) => {
-    output += chunk;
-    const match = output.match(/listening on (http:\/\/[\d.]+:\d+)/);
-    if (match) done(match[1]);
-  });
-});
+const server = await startDemoServer(BINARY, DEALS);
+const { url: base, session, ws } = server;
 const browser = await launchBrowser();
 try {
-  const session = await call(base, null, "POST", "/api/v1/auth/login", { email: "demo@velocity.local", password: "velocity-demo" });
-  const me = await call(base, session.access_token, "GET", "/api/v1/me");
-  const ws = me.workspaces[0].id;
   let open = 0;
   for (let cursor = null; ; ) {
     const page = await call(base, session.access_token, "GET", `/api/v1/workspaces/${ws}/deals?status=open&limit=500${cursor ? `&cursor=${cursor}` : ""}`);
@@ -118,6 +104,5 @@ try {
   console.log(`| Stage drag persisted (PATCH answered) after drop | ${median(persisted).toFixed(0)} ms | ≤ 200 ms |`);
 } finally {
   await browser.close();
-  server.kill("SIGTERM");
-  rmSync(dir, { recursive: true, force: true });
+  await server.stop();
 }

@@ -43,11 +43,28 @@ function freshDatabase(backend) {
   };
 }
 
-/** Starts `velocity serve` on a free port; resolves once it prints its address. */
+/** Starts `velocity serve` on a free port with a fresh database; resolves once it listens. */
 export async function startServer(backend, extraArgs = []) {
-  if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run \`cargo build -p velocity-cli\` first`);
   const database = freshDatabase(backend);
-  const child = spawn(BINARY, ["serve", "--listen", "127.0.0.1:0", "--intel-debounce", "1", ...database.args, ...extraArgs], {
+  return spawnServer(BINARY, ["--intel-debounce", "1", ...database.args, ...extraArgs], database.drop);
+}
+
+/**
+ * The demo workspace (`deals` of them, or the default) in a fresh SQLite folder, served by
+ * `binary`, and its user's session and workspace id.
+ */
+export async function startDemoServer(binary, deals) {
+  const dir = mkdtempSync(join(tmpdir(), "velocity-demo-"));
+  execFileSync(binary, ["demo", "--data-dir", dir, ...(deals ? ["--deals", String(deals)] : [])], { stdio: "pipe" });
+  const server = await spawnServer(binary, ["--data-dir", dir], () => rmSync(dir, { recursive: true, force: true }));
+  const session = await call(server.url, null, "POST", "/api/v1/auth/login", { email: "demo@velocity.local", password: "velocity-demo" });
+  const ws = (await call(server.url, session.access_token, "GET", "/api/v1/me")).workspaces[0].id;
+  return { ...server, session, ws };
+}
+
+async function spawnServer(binary, args, cleanup) {
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`cargo build -p velocity-cli\` first`);
+  const child = spawn(binary, ["serve", "--listen", "127.0.0.1:0", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, VELOCITY_LOG: "warn" },
   });
@@ -72,7 +89,7 @@ export async function startServer(backend, extraArgs = []) {
     async stop() {
       child.kill("SIGTERM");
       await new Promise((done) => (child.exitCode !== null ? done() : child.on("exit", done)));
-      database.drop();
+      cleanup();
     },
   };
 }

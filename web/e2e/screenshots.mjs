@@ -1,30 +1,18 @@
 //! Screenshots of the main screens for the README (docs/screenshots/), taken from the demo
 //! workspace: `npm run screenshots` (after `npm run build` and `cargo build -p velocity-cli`).
 
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { BINARY, call, launchBrowser, signedInPage } from "./harness.mjs";
+import { BINARY, call, launchBrowser, signedInPage, startDemoServer } from "./harness.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const OUT = join(ROOT, "docs/screenshots");
-const dir = mkdtempSync(join(tmpdir(), "velocity-shots-"));
-execFileSync(BINARY, ["demo", "--data-dir", dir], { stdio: "pipe" });
-const server = spawn(BINARY, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dir], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, VELOCITY_LOG: "warn" } });
-const base = await new Promise((done) => {
-  let output = "";
-  server.stdout.on("data", (chunk) => {
-    output += chunk;
-    const match = output.match(/listening on (http:\/\/[\d.]+:\d+)/);
-    if (match) done(match[1]);
-  });
-});
+const server = await startDemoServer(BINARY);
+const { url: base, session, ws } = server;
+const token = session.access_token;
 const browser = await launchBrowser();
 try {
-  const session = await call(base, null, "POST", "/api/v1/auth/login", { email: "demo@velocity.local", password: "velocity-demo" });
-  const token = session.access_token;
-  const ws = (await call(base, token, "GET", "/api/v1/me")).workspaces[0].id;
   await call(base, token, "POST", `/api/v1/workspaces/${ws}/insights/generate`);
   const deal = (await call(base, token, "GET", `/api/v1/workspaces/${ws}/deals?status=open&sort=-amount&limit=1`)).items[0];
   const contact = deal.contact_ids?.[0] ?? (await call(base, token, "GET", `/api/v1/workspaces/${ws}/contacts?limit=1`)).items[0].id;
@@ -45,7 +33,7 @@ try {
   await shoot("tasks", "/tasks");
   await shoot("forecast", "/forecast", ".recharts-bar-rectangle");
   await shoot("settings", "/settings?tab=pipelines");
-  const csv = join(dir, "buyers.csv");
+  const csv = join(mkdtempSync(join(tmpdir(), "velocity-shots-")), "buyers.csv");
   writeFileSync(csv, "First Name,Last Name,E-mail,Mobile,Budget (EUR),Lead Source\nAmara,Diallo,amara@example.com,+44 20 7946 0001,850000,Website\nBruno,Keller,bruno@example.com,020 7946 0002,1200000,Referral\n");
   await page.goto(`${base}/w/${ws}/imports/new`);
   await page.getByLabel("CSV or TSV file").setInputFiles(csv);
@@ -56,6 +44,5 @@ try {
   console.log("docs/screenshots/import-mapping.png");
 } finally {
   await browser.close();
-  server.kill("SIGTERM");
-  rmSync(dir, { recursive: true, force: true });
+  await server.stop();
 }

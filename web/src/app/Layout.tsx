@@ -2,7 +2,7 @@
 //! the live event feed and, when the session runs out, a sign-in dialog over the screen so
 //! nothing typed is lost.
 
-import { useEffect, useMemo, useState, useSyncExternalStore, type FormEvent } from "react";
+import { useEffect, useMemo, useState, useSyncExternalStore } from "react";
 import { Navigate, NavLink, Outlet, useNavigate, useParams } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
 import { buildWorkspaceInfo, useMe, useMembers, usePipelines, WorkspaceContext } from "./workspace";
@@ -10,6 +10,7 @@ import { useLiveUpdates } from "./live";
 import { currentUser, endSession, onSessionChange, refreshToken, sessionState } from "../api/session";
 import { ErrorState, ErrorText, Loading } from "../ui/States";
 import { api, unwrap } from "../api/client";
+import { useSubmit } from "../ui/useSubmit";
 import { ReauthDialog } from "../auth/AuthPages";
 
 function useSessionState() {
@@ -59,18 +60,12 @@ function NewWorkspaceDialog({ onClose }: { onClose: () => void }) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const [name, setName] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    try {
-      const created = await unwrap(api.POST("/api/v1/workspaces", { body: { name } }));
-      await queryClient.invalidateQueries({ queryKey: ["me"] });
-      onClose();
-      navigate(`/w/${created.id}`);
-    } catch (caught) {
-      setError(caught);
-    }
-  };
+  const { error, busy, submit } = useSubmit(async () => {
+    const created = await unwrap(api.POST("/api/v1/workspaces", { body: { name } }));
+    await queryClient.invalidateQueries({ queryKey: ["me"] });
+    onClose();
+    navigate(`/w/${created.id}`);
+  });
   return (
     <div className="overlay" onKeyDown={(e) => e.key === "Escape" && onClose()}>
       <form className="dialog form" role="dialog" aria-modal="true" aria-labelledby="new-ws-title" onSubmit={submit}>
@@ -82,7 +77,7 @@ function NewWorkspaceDialog({ onClose }: { onClose: () => void }) {
         <ErrorText error={error} />
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>Cancel</button>
-          <button className="primary">Create workspace</button>
+          <button className="primary" disabled={busy}>Create workspace</button>
         </div>
       </form>
     </div>

@@ -1,31 +1,14 @@
 //! Sign up, log in, and the dialog that signs a user back in over whatever they were doing
 //! when their session ran out.
 
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 import { currentUser, startSession } from "../api/session";
 import { ApiProblem } from "../api/problem";
 import { ErrorText } from "../ui/States";
-
-function useSubmit(action: () => Promise<void>) {
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { error, busy, submit };
-}
+import { useSubmit } from "../ui/useSubmit";
 
 function fieldError(error: unknown, field: string) {
   return error instanceof ApiProblem ? error.fieldMessage(field) : undefined;

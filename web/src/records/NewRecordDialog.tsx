@@ -1,11 +1,12 @@
 //! The "new record" form for any of the table objects, in a dialog.
 
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { create, type RecordTypes, type Stored } from "../api/records";
 import { ApiProblem } from "../api/problem";
 import { OBJECTS, toApiValue, type TableObject } from "../tables/objects";
 import { EditValue } from "./Values";
 import { ErrorText } from "../ui/States";
+import { useSubmit } from "../ui/useSubmit";
 import { useWorkspace } from "../app/workspace";
 
 export function NewRecordDialog<K extends TableObject>({ object, onClose, onCreated, initial = {} }: {
@@ -17,26 +18,15 @@ export function NewRecordDialog<K extends TableObject>({ object, onClose, onCrea
   const workspace = useWorkspace();
   const spec = OBJECTS[object];
   const [values, setValues] = useState<Record<string, string>>(initial);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
+  const { error, busy, submit } = useSubmit(async () => {
     const body: Record<string, unknown> = {};
     for (const field of spec.form) {
       const value = toApiValue(field.kind, values[field.field] ?? "");
       if (value !== null) body[field.field] = value;
     }
     for (const [field, value] of Object.entries(initial)) if (!(field in body)) body[field] = value;
-    try {
-      onCreated(await create(workspace.id, object, body as Partial<RecordTypes[K]>));
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
-  };
+    onCreated(await create(workspace.id, object, body as Partial<RecordTypes[K]>));
+  });
   return (
     <div className="overlay" onKeyDown={(e) => e.key === "Escape" && onClose()}>
       <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="new-record-title">

@@ -2,12 +2,13 @@
 //! Whatever is created is linked to the record (and its account or deal) so it appears on
 //! every timeline it belongs to.
 
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { create } from "../api/records";
 import { useWorkspace, wsKey } from "../app/workspace";
 import { currentUser } from "../api/session";
 import { ErrorText } from "../ui/States";
+import { useSubmit } from "../ui/useSubmit";
 
 export type Links = { contact_id?: string | null; account_id?: string | null; deal_id?: string | null };
 type Action = "call" | "note" | "visit" | "task";
@@ -33,11 +34,7 @@ export function QuickActions({ links, initial }: { links: Links; initial?: Actio
   const [body, setBody] = useState("");
   const [when, setWhen] = useState(localNow());
   const [assignee, setAssignee] = useState(currentUser()?.id ?? "");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const related = Object.fromEntries(Object.entries(links).filter(([, v]) => v));
-  if (!workspace.canEdit) return null;
-
   const reset = () => {
     setAction(null);
     setSubject("");
@@ -45,25 +42,17 @@ export function QuickActions({ links, initial }: { links: Links; initial?: Actio
     setWhen(localNow());
     setError(null);
   };
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
+  const { error, busy, submit, setError } = useSubmit(async () => {
     const at = new Date(when).toISOString();
-    try {
-      if (action === "task") {
-        await create(workspace.id, "tasks", { title: subject, due_at: at, assignee_id: assignee || null, status: "open", ...related });
-      } else {
-        await create(workspace.id, "activities", { kind: action ?? "note", subject: subject || null, body: body || null, occurred_at: at, owner_id: currentUser()?.id, ...related });
-      }
-      await queryClient.invalidateQueries({ queryKey: wsKey(workspace.id) });
-      reset();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
+    if (action === "task") {
+      await create(workspace.id, "tasks", { title: subject, due_at: at, assignee_id: assignee || null, status: "open", ...related });
+    } else {
+      await create(workspace.id, "activities", { kind: action ?? "note", subject: subject || null, body: body || null, occurred_at: at, owner_id: currentUser()?.id, ...related });
     }
-  };
+    await queryClient.invalidateQueries({ queryKey: wsKey(workspace.id) });
+    reset();
+  });
+  if (!workspace.canEdit) return null;
 
   return (
     <div className="quick-actions">
