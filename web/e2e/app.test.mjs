@@ -65,6 +65,12 @@ for (const backend of backends()) {
       await page.getByRole("button", { name: "Create deal" }).click();
       await page.getByRole("heading", { name: "Penthouse 12B" }).waitFor();
       await page.getByRole("link", { name: "Seaview Holdings" }).waitFor();
+      // The contact joins the deal, and leaves it again.
+      await page.getByRole("combobox", { name: "Add a contact" }).fill("Iri");
+      await page.getByRole("option", { name: "Iris Okafor" }).click();
+      await page.getByRole("link", { name: "Iris Okafor" }).waitFor();
+      await page.getByRole("button", { name: "Remove Iris Okafor from this deal" }).click();
+      await page.getByText("No contacts linked.").waitFor();
 
       await nav(page).getByRole("link", { name: "Deals", exact: true }).click();
       await page.getByRole("link", { name: "Penthouse 12B" }).waitFor();

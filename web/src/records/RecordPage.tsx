@@ -10,6 +10,7 @@ import { get, history, list, remove, update, type Stored } from "../api/records"
 import { useWorkspace, wsKey } from "../app/workspace";
 import { OBJECTS, isTableObject, toApiValue, type TableObject } from "../tables/objects";
 import { EditValue, ShowValue } from "./Values";
+import { RecordPicker } from "./RecordPicker";
 import { mergeTimeline, Timeline } from "./Timeline";
 import { QuickActions, type Links } from "./QuickActions";
 import { TaskRow } from "../tasks/TaskRow";
@@ -246,9 +247,23 @@ function RecordView({ object, id }: { object: TableObject; id: string }) {
                     <li key={c.id}>
                       <Link to={`/w/${workspace.id}/contacts/${c.id}`}>{OBJECTS.contacts.label(c)}</Link>
                       <span className="muted">{c.title ?? c.email ?? ""}</span>
+                      {deal && workspace.canEdit && (
+                        <button className="ghost small" aria-label={`Remove ${OBJECTS.contacts.label(c)} from this deal`} onClick={() => save({ contact_ids: (deal.contact_ids ?? []).filter((id) => id !== c.id) })}>
+                          Remove
+                        </button>
+                      )}
                     </li>
                   ))}
                 </ul>
+              )}
+              {deal && workspace.canEdit && (
+                <RecordPicker
+                  object="contacts"
+                  label="Add a contact"
+                  none={null}
+                  value=""
+                  onChange={(id) => id && !(deal.contact_ids ?? []).includes(id) && void save({ contact_ids: [...(deal.contact_ids ?? []), id] })}
+                />
               )}
             </section>
           )}

@@ -6,11 +6,11 @@ import { Link } from "react-router";
 import { useWorkspace } from "../app/workspace";
 import type { ValueKind } from "../tables/objects";
 import { date, money } from "../ui/format";
-import { AccountPicker, useAccountName } from "./AccountPicker";
+import { RecordPicker, useRecordName } from "./RecordPicker";
 
 function AccountLink({ id }: { id: string }) {
   const workspace = useWorkspace();
-  return <Link to={`/w/${workspace.id}/accounts/${id}`}>{useAccountName(id)}</Link>;
+  return <Link to={`/w/${workspace.id}/accounts/${id}`}>{useRecordName("accounts", id)}</Link>;
 }
 
 export function ShowValue({ kind, value, currency }: { kind: ValueKind; value: unknown; currency?: string | null }): ReactNode {
@@ -68,7 +68,7 @@ export function EditValue({ kind, value, onChange, label, options, pipelineId, c
       </select>
     );
   }
-  if (kind === "account") return <AccountPicker value={value} onChange={onChange} label={label} />;
+  if (kind === "account") return <RecordPicker object="accounts" value={value} onChange={onChange} label={label} />;
   if (kind === "stage") {
     const pipelines = workspace.pipelines.filter((p) => !pipelineId || p.id === pipelineId);
     return (
