@@ -152,8 +152,12 @@ export default function Board() {
     } catch (caught) {
       queryClient.setQueryData(key, before);
       if (caught instanceof ApiProblem && caught.status === 412) {
-        const theirs = await get(workspace.id, "deals", deal.id);
-        setConflict({ deal, theirs, stageId, changes: differences(deal, theirs) });
+        // Their version may itself be gone (deleted meanwhile): then that is the error to show.
+        const theirs = await get(workspace.id, "deals", deal.id).catch((gone: unknown) => {
+          setError(gone);
+          return null;
+        });
+        if (theirs) setConflict({ deal, theirs, stageId, changes: differences(deal, theirs) });
       } else {
         setError(caught);
       }
