@@ -20,7 +20,8 @@ export type Event = Schemas["Event"];
 
 const base = (ws: string, object: ObjectName) => `/api/v1/workspaces/${ws}/${object}`;
 
-function queryString(query: ListQuery): string {
+/** `?a=1&b=2` from the set values (empty ones are left out), or nothing. */
+export function queryString(query: ListQuery): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
     if (value !== undefined && value !== null && value !== "") params.set(key, String(value));

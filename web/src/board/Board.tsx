@@ -3,7 +3,7 @@
 //! the deal meanwhile, the board says what changed and lets the user retry or keep theirs.
 
 import { memo, useMemo, useState } from "react";
-import { Link, useSearchParams } from "react-router";
+import { Link } from "react-router";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { DndContext, KeyboardSensor, PointerSensor, useDraggable, useDroppable, useSensor, useSensors, type DragEndEvent, type KeyboardCoordinateGetter } from "@dnd-kit/core";
 import { get, listAll, update } from "../api/records";
@@ -12,6 +12,8 @@ import { useWorkspace, wsKey, type Stage } from "../app/workspace";
 import { columns, differences, moved, usualCurrency, type Deal, type Difference } from "./model";
 import { Empty, ErrorState, ErrorText, Loading } from "../ui/States";
 import { date, money } from "../ui/format";
+import { useUrlParams } from "../ui/useUrlParams";
+import { MemberOptions } from "../records/Values";
 
 /** Arrow keys carry a lifted card to the next or previous stage (then the won and lost zones). */
 const stageByStage: KeyboardCoordinateGetter = (event, { context: { droppableRects, collisionRect } }) => {
@@ -111,7 +113,7 @@ function ConflictDialog({ conflict, onRetry, onDismiss, stageName }: { conflict:
 export default function Board() {
   const workspace = useWorkspace();
   const queryClient = useQueryClient();
-  const [params, setParams] = useSearchParams();
+  const { params, setParam } = useUrlParams();
   const pipeline = workspace.pipelines.find((p) => p.id === params.get("pipeline")) ?? workspace.pipelines[0];
   const ownerId = params.get("owner") ?? "";
   const query = params.get("q") ?? "";
@@ -129,13 +131,6 @@ export default function Board() {
   const currency = useMemo(() => usualCurrency(deals.data ?? []), [deals.data]);
   const board = useMemo(() => columns(openStages, deals.data ?? [], { ownerId, query }), [openStages, deals.data, ownerId, query]);
   const stageName = (id: unknown) => pipeline?.stages.find((s) => s.id === id)?.name ?? "another stage";
-
-  const setParam = (name: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    setParams(next, { replace: true });
-  };
 
   async function move(deal: Deal, stageId: string, version: number) {
     setError(null);
@@ -189,9 +184,7 @@ export default function Board() {
           )}
           <select aria-label="Owner" value={ownerId} onChange={(e) => setParam("owner", e.target.value)}>
             <option value="">Everyone</option>
-            {workspace.members.map((m) => (
-              <option key={m.user_id} value={m.user_id}>{m.name || m.email}</option>
-            ))}
+            <MemberOptions />
           </select>
           <input type="search" aria-label="Search deals" placeholder="Search deals" value={query} onChange={(e) => setParam("q", e.target.value)} />
           {workspace.canEdit && <Link className="button primary" to={`/w/${workspace.id}/deals?new=1`}>New deal</Link>}

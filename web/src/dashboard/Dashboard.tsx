@@ -5,6 +5,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { api, request, unwrap, type Schemas } from "../api/client";
+import { queryString } from "../api/records";
 import { useWorkspace, wsKey } from "../app/workspace";
 import { ErrorState, Loading } from "../ui/States";
 import { money, percent } from "../ui/format";
@@ -20,10 +21,7 @@ export function usePipelineSummary(ws: string) {
 export function useForecast(ws: string, query: { timeframe: string; simulations?: number; pipeline_id?: string; owner_id?: string }) {
   return useQuery({
     queryKey: wsKey(ws, "forecast", query),
-    queryFn: async (): Promise<Schemas["Forecast"]> => {
-      const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined && v !== "") as [string, string][]);
-      return (await request(`/api/v1/workspaces/${ws}/forecast?${params}`)).json();
-    },
+    queryFn: async (): Promise<Schemas["Forecast"]> => (await request(`/api/v1/workspaces/${ws}/forecast${queryString(query)}`)).json(),
   });
 }
 

@@ -3,7 +3,7 @@
 //! deals driving the number, and the insights with their actions.
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { Link, useSearchParams } from "react-router";
+import { Link } from "react-router";
 import { Bar, BarChart, CartesianGrid, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { api, unwrap, type Schemas } from "../api/client";
 import { useWorkspace, wsKey } from "../app/workspace";
@@ -11,6 +11,8 @@ import { useForecast, ForecastBand, usePipelineSummary } from "../dashboard/Dash
 import { InsightList } from "./Insights";
 import { ErrorState, ErrorText, Loading } from "../ui/States";
 import { money, percent } from "../ui/format";
+import { useUrlParams } from "../ui/useUrlParams";
+import { MemberOptions } from "../records/Values";
 
 const TIMEFRAMES: [string, string][] = [
   ["30d", "Next 30 days"],
@@ -50,7 +52,7 @@ function Distribution({ forecast, currency }: { forecast: Schemas["Forecast"]; c
 export default function ForecastPage() {
   const workspace = useWorkspace();
   const queryClient = useQueryClient();
-  const [params, setParams] = useSearchParams();
+  const { params, setParam } = useUrlParams();
   const timeframe = params.get("timeframe") ?? "quarter";
   const pipelineId = params.get("pipeline") ?? "";
   const ownerId = params.get("owner") ?? "";
@@ -59,12 +61,6 @@ export default function ForecastPage() {
     mutationFn: () => unwrap(api.POST("/api/v1/workspaces/{workspace_id}/insights/generate", { params: { path: { workspace_id: workspace.id } } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: wsKey(workspace.id) }),
   });
-  const setParam = (name: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    setParams(next, { replace: true });
-  };
   const data = forecast.data;
   const currency = usePipelineSummary(workspace.id).data?.currency;
   return (
@@ -87,9 +83,7 @@ export default function ForecastPage() {
           )}
           <select aria-label="Owner" value={ownerId} onChange={(e) => setParam("owner", e.target.value)}>
             <option value="">Everyone</option>
-            {workspace.members.map((m) => (
-              <option key={m.user_id} value={m.user_id}>{m.name || m.email}</option>
-            ))}
+            <MemberOptions />
           </select>
           {workspace.canEdit && (
             <button onClick={() => refresh.mutate()} disabled={refresh.isPending}>

@@ -9,6 +9,7 @@ import { useWorkspace, wsKey } from "../app/workspace";
 import { currentUser } from "../api/session";
 import { ErrorText } from "../ui/States";
 import { useSubmit } from "../ui/useSubmit";
+import { MemberOptions } from "./Values";
 
 export type Links = { contact_id?: string | null; account_id?: string | null; deal_id?: string | null };
 type Action = "call" | "note" | "visit" | "task";
@@ -85,9 +86,7 @@ export function QuickActions({ links, initial }: { links: Links; initial?: Actio
                 Assignee
                 <select value={assignee} onChange={(e) => setAssignee(e.target.value)}>
                   <option value="">Unassigned</option>
-                  {workspace.members.map((m) => (
-                    <option key={m.user_id} value={m.user_id}>{m.name || m.email}</option>
-                  ))}
+                  <MemberOptions />
                 </select>
               </label>
             )}

@@ -13,6 +13,18 @@ function AccountLink({ id }: { id: string }) {
   return <Link to={`/w/${workspace.id}/accounts/${id}`}>{useRecordName("accounts", id)}</Link>;
 }
 
+/** The workspace's members as the options of a select, by name. */
+export function MemberOptions() {
+  const workspace = useWorkspace();
+  return (
+    <>
+      {workspace.members.map((m) => (
+        <option key={m.user_id} value={m.user_id}>{workspace.memberName(m.user_id)}</option>
+      ))}
+    </>
+  );
+}
+
 export function ShowValue({ kind, value, currency }: { kind: ValueKind; value: unknown; currency?: string | null }): ReactNode {
   const workspace = useWorkspace();
   if (value === null || value === undefined || value === "") return <span className="muted">—</span>;
@@ -62,9 +74,7 @@ export function EditValue({ kind, value, onChange, label, options, pipelineId, c
     return (
       <select {...common} onChange={(e) => onChange(e.target.value)}>
         <option value="">Unassigned</option>
-        {workspace.members.map((m) => (
-          <option key={m.user_id} value={m.user_id}>{m.name || m.email}</option>
-        ))}
+        <MemberOptions />
       </select>
     );
   }

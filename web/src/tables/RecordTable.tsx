@@ -3,15 +3,16 @@
 //! (saved with the version shown), and rows can be selected for bulk changes.
 
 import { useMemo, useState } from "react";
-import { Link, Navigate, useNavigate, useParams, useSearchParams } from "react-router";
+import { Link, Navigate, useNavigate, useParams } from "react-router";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable, type RowSelectionState } from "@tanstack/react-table";
 import { list, remove, update, type Stored } from "../api/records";
 import { useWorkspace, wsKey } from "../app/workspace";
 import { OBJECTS, isTableObject, toApiValue, type ColumnSpec, type TableObject } from "./objects";
-import { EditValue, ShowValue } from "../records/Values";
+import { EditValue, MemberOptions, ShowValue } from "../records/Values";
 import { NewRecordDialog } from "../records/NewRecordDialog";
 import { Empty, ErrorState, ErrorText, Loading } from "../ui/States";
+import { useUrlParams } from "../ui/useUrlParams";
 
 type Row = Stored<TableObject>;
 const PAGE_SIZE = 50;
@@ -75,7 +76,7 @@ function Table({ object }: { object: TableObject }) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const spec = OBJECTS[object] as unknown as (typeof OBJECTS)["deals"];
-  const [params, setParams] = useSearchParams();
+  const { params, setParam: setUrlParam } = useUrlParams();
   const [selection, setSelection] = useState<RowSelectionState>({});
   const [error, setError] = useState<unknown>(null);
   const [search, setSearch] = useState(params.get("q") ?? "");
@@ -86,12 +87,9 @@ function Table({ object }: { object: TableObject }) {
     placeholderData: keepPreviousData,
   });
 
+  /** Any change but paging starts again from the first page. */
   const setParam = (name: string, value: string, push = false) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    if (name !== "cursor") next.delete("cursor");
-    setParams(next, { replace: !push });
+    setUrlParam(name, value, { push, drop: name === "cursor" ? [] : ["cursor"] });
     setSelection({});
   };
   const sort = params.get("sort") ?? "";
@@ -149,7 +147,7 @@ function Table({ object }: { object: TableObject }) {
   }
 
   const filterOptions = (kind: string, options?: readonly string[]) => {
-    if (kind === "owner") return workspace.members.map((m) => [m.user_id, m.name || m.email]);
+    if (kind === "owner") return workspace.members.map((m) => [m.user_id, workspace.memberName(m.user_id)]);
     if (kind === "stage") return workspace.pipelines.flatMap((p) => p.stages.map((s) => [s.id ?? "", workspace.pipelines.length > 1 ? `${p.name}: ${s.name}` : s.name]));
     return (options ?? []).map((o) => [o, o.replace(/_/g, " ")]);
   };
@@ -189,9 +187,7 @@ function Table({ object }: { object: TableObject }) {
           <strong>{selected.length} selected</strong>
           <select aria-label="Assign owner to selected" value="" onChange={(e) => void bulk((id) => update(workspace.id, object, id, { owner_id: e.target.value || null } as never))}>
             <option value="">Assign owner…</option>
-            {workspace.members.map((m) => (
-              <option key={m.user_id} value={m.user_id}>{m.name || m.email}</option>
-            ))}
+            <MemberOptions />
           </select>
           <button className="danger" onClick={() => window.confirm(`Delete ${selected.length} ${spec.title.toLowerCase()}? They can be restored from their history.`) && void bulk((id) => remove(workspace.id, object, id))}>
             Delete

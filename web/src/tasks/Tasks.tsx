@@ -41,6 +41,7 @@ export default function Tasks() {
     queryKey: wsKey(workspace.id, "tasks", { everyone }),
     queryFn: () => listAll(workspace.id, "tasks", { status: "open", sort: "due_at", ...(everyone ? {} : { assignee_id: me }) }),
   });
+  const groups = tasks.data ? groupTasks(tasks.data) : null;
   return (
     <div className="page">
       <header className="page-header">
@@ -53,10 +54,10 @@ export default function Tasks() {
       {tasks.isPending && <Loading label="Loading tasks" />}
       {tasks.isError && <ErrorState error={tasks.error} onRetry={() => tasks.refetch()} />}
       {tasks.data && tasks.data.length === 0 && <Empty title="No open tasks">Tasks created from a record's quick actions show up here.</Empty>}
-      {tasks.data && tasks.data.length > 0 && (
+      {groups && tasks.data && tasks.data.length > 0 && (
         <div className="task-sections">
           {SECTIONS.map(([key, title]) => {
-            const group = groupTasks(tasks.data)[key];
+            const group = groups[key];
             return group.length === 0 ? null : (
               <section key={key} className="card" aria-labelledby={`tasks-${key}`}>
                 <h2 id={`tasks-${key}`} className={key === "overdue" ? "overdue" : undefined}>

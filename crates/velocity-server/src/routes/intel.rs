@@ -88,19 +88,35 @@ fn parsed<T: std::str::FromStr>(
     }
 }
 
-/// A pipeline filter must name one of the workspace's pipelines (another's is 404).
-async fn ensure_pipeline(
+/// The `pipeline_id` and `owner_id` filters of a query, parsed (problems join `errors`).
+fn scope_filters(
+    params: &HashMap<String, String>,
+    errors: &mut ValidationErrors,
+) -> (Option<RecordId>, Option<UserId>) {
+    (
+        parsed::<RecordId>(params, "pipeline_id", "a pipeline id", errors),
+        parsed::<UserId>(params, "owner_id", "a user id", errors),
+    )
+}
+
+/// The deals a forecast or summary covers. A pipeline must be one of the workspace's
+/// (another's is 404).
+async fn scope_in_workspace(
     state: &AppState,
     access: &Access,
-    pipeline: Option<RecordId>,
-) -> Result<(), ApiError> {
+    (pipeline, owner): (Option<RecordId>, Option<UserId>),
+) -> Result<ForecastScope, ApiError> {
     if let Some(pipeline) = pipeline {
         let stages = state.db.stages(access.workspace).await?;
         if !stages.iter().any(|s| s.pipeline_id == pipeline.to_string()) {
             return Err(ApiError::NotFound("pipeline not found".into()));
         }
     }
-    Ok(())
+    Ok(ForecastScope {
+        pipeline_id: pipeline.map(|p| p.to_string()),
+        owner_id: owner.map(|o| o.to_string()),
+        close_by: None,
+    })
 }
 
 /// `GET /forecast?timeframe=&scenario=&simulations=&pipeline_id=&owner_id=&seed=`
@@ -127,23 +143,18 @@ pub async fn forecast(
         &mut errors,
     )
     .unwrap_or(DEFAULT_SEED);
-    let pipeline = parsed::<RecordId>(&params, "pipeline_id", "a pipeline id", &mut errors);
-    let owner = parsed::<UserId>(&params, "owner_id", "a user id", &mut errors);
+    let filters = scope_filters(&params, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    ensure_pipeline(&state, &access, pipeline).await?;
+    let scope = scope_in_workspace(&state, &access, filters).await?;
     let learned = learn::current(&state.db, access.workspace).await?;
     let request = Request {
         timeframe,
         scenario,
         simulations,
         seed,
-        scope: ForecastScope {
-            pipeline_id: pipeline.map(|p| p.to_string()),
-            owner_id: owner.map(|o| o.to_string()),
-            close_by: None,
-        },
+        scope,
     };
     Ok(Json(
         forecast::forecast(
@@ -165,18 +176,12 @@ pub async fn pipeline_summary(
 ) -> Result<Json<Value>, ApiError> {
     let mut errors = ValidationErrors::default();
     let timeframe = one_of(&params, "timeframe", TIMEFRAMES, "quarter", &mut errors);
-    let pipeline = parsed::<RecordId>(&params, "pipeline_id", "a pipeline id", &mut errors);
-    let owner = parsed::<UserId>(&params, "owner_id", "a user id", &mut errors);
+    let filters = scope_filters(&params, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    ensure_pipeline(&state, &access, pipeline).await?;
+    let scope = scope_in_workspace(&state, &access, filters).await?;
     let (start, end) = forecast::period(timeframe, chrono::Utc::now().date_naive());
-    let scope = ForecastScope {
-        pipeline_id: pipeline.map(|p| p.to_string()),
-        owner_id: owner.map(|o| o.to_string()),
-        close_by: None,
-    };
     let until = (end + chrono::Duration::days(1)).to_string();
     let user = match access.caller {
         Caller::User(id) => Some(id.to_string()),
