@@ -59,6 +59,43 @@ fn bad_database_urls_fail_start_up_with_a_clear_message() {
 }
 
 #[test]
+fn openapi_prints_the_document_the_web_app_is_built_against() {
+    let output = velocity(&["openapi"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(printed["openapi"], "3.1.0");
+    assert!(
+        printed["paths"]["/api/v1/workspaces/{workspace_id}/pipeline/summary"]["get"].is_object()
+    );
+    let copy = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../web/openapi.json"
+    ))
+    .unwrap();
+    assert_eq!(
+        printed,
+        serde_json::from_str::<serde_json::Value>(&copy).unwrap()
+    );
+}
+
+#[test]
+fn an_access_token_lifetime_outside_one_to_900_seconds_is_refused() {
+    for ttl in ["0", "901", "soon"] {
+        let output = velocity(&[
+            "serve",
+            "--access-token-ttl",
+            ttl,
+            "--listen",
+            "127.0.0.1:0",
+        ]);
+        assert!(!output.status.success(), "{ttl} was accepted");
+        let message = text(&output);
+        assert!(message.contains("--access-token-ttl"), "{message}");
+        assert!(!message.contains("panicked"), "{message}");
+    }
+}
+
+#[test]
 fn help_explains_every_command() {
     let message = text(&velocity(&["--help"]));
     for command in [
