@@ -1,5 +1,6 @@
 //! `velocity eval forecast` scores past forecast snapshots against what was won (the work is
-//! in the server library, shared with `GET /forecast/accuracy`).
+//! in the server library, shared with `GET /forecast/accuracy`), and with `--replay` the
+//! forecasts of past days rebuilt from the event log.
 //!
 //! `velocity eval scoring`: how well the win-scoring model would do on a CSV of closed deals
 //! from any CRM, measured honestly: trained on one part of the file and tested on the rest,
@@ -39,9 +40,11 @@ pub enum EvalCommand {
     /// Every daily forecast snapshot whose period has ended is compared with what was won in
     /// that period: pinball loss at P10, P50 and P90 (lower is better), CRPS approximated from
     /// the stored percentiles, the share of periods that landed inside the P10–P90 band (0.8
-    /// for a calibrated forecast) and the P50's percentage error.
+    /// for a calibrated forecast) and the P50's percentage error. With --replay, the forecasts
+    /// of past days are rebuilt from the event log (each from what was known that day) and
+    /// scored the same way, beside the weighted pipeline most CRMs show.
     ///
-    /// Example: velocity eval forecast --workspace "Skyline Estates"
+    /// Example: velocity eval forecast --workspace "Skyline Estates" --replay 26
     Forecast(ForecastArgs),
 }
 
@@ -52,6 +55,13 @@ pub struct ForecastArgs {
     /// The workspace, by id or exact name
     #[arg(long)]
     workspace: String,
+    /// Also rebuild the forecasts of past days from the event log, one a week for this many
+    /// weeks back, and score those whose period has ended
+    #[arg(long, value_name = "WEEKS", value_parser = clap::value_parser!(u32).range(1..=156))]
+    replay: Option<u32>,
+    /// Simulations per rebuilt forecast
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    simulations: u64,
     /// Print the full result as JSON
     #[arg(long)]
     json: bool,
@@ -105,33 +115,70 @@ pub async fn run(command: EvalCommand) -> Result<()> {
 async fn forecast(args: &ForecastArgs) -> Result<()> {
     let db = args.database.connect().await?;
     let workspace = db.find_workspace(&args.workspace).await?;
-    let accuracy = velocity_server::forecast_accuracy(&db, workspace.id)
+    let stored = velocity_server::forecast_accuracy(&db, workspace.id)
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))?;
+    let replay = match args.replay {
+        Some(weeks) => {
+            let request = velocity_server::ReplayRequest {
+                timeframes: velocity_server::FORECAST_TIMEFRAMES.to_vec(),
+                weeks,
+                simulations: args.simulations as usize,
+                seed: 42,
+            };
+            let replay = velocity_server::replay_forecasts(&db, workspace.id, &request)
+                .await
+                .map_err(|error| anyhow::anyhow!("{error}"))?;
+            Some(replay)
+        }
+        None => None,
+    };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&accuracy)?);
+        let result = serde_json::json!({"stored": stored, "replay": replay});
+        println!("{}", serde_json::to_string_pretty(&result)?);
         return Ok(());
     }
     println!(
-        "{} snapshot(s) scored, {} still inside their period",
-        accuracy.snapshots.len(),
-        accuracy.pending
+        "Stored snapshots: {} scored, {} still inside their period",
+        stored.snapshots.len(),
+        stored.pending
     );
-    for t in &accuracy.by_timeframe {
+    for t in &stored.by_timeframe {
+        print_accuracy(t);
+    }
+    if let Some(replay) = replay {
         println!(
-            "{:>8}: {} snapshots, CRPS {:.2}, pinball P10 {:.2} / P50 {:.2} / P90 {:.2}, inside P10–P90 {:.0}%{}",
-            t.timeframe,
-            t.snapshots,
-            t.mean_crps,
-            t.mean_pinball_p10,
-            t.mean_pinball_p50,
-            t.mean_pinball_p90,
-            t.p10_p90_coverage * 100.0,
-            t.mean_absolute_percentage_error_p50
-                .map_or(String::new(), |e| format!(", P50 off by {:.1}%", e * 100.0)),
+            "Rebuilt from the event log: {} forecasts of past days",
+            replay.forecasts.len()
         );
+        for t in &replay.by_timeframe {
+            print_accuracy(t);
+            if let Some(share) = replay.won_from_later_deals.get(t.timeframe.as_str()) {
+                println!(
+                    "          {:.0}% of the revenue won came from deals created after the forecast",
+                    share * 100.0
+                );
+            }
+        }
     }
     Ok(())
+}
+
+fn print_accuracy(t: &velocity_server::TimeframeAccuracy) {
+    println!(
+        "{:>8}: {} forecasts, CRPS {:.0}, pinball P10 {:.0} / P50 {:.0} / P90 {:.0}, inside P10–P90 {:.0}%{}{}",
+        t.timeframe,
+        t.snapshots,
+        t.mean_crps,
+        t.mean_pinball_p10,
+        t.mean_pinball_p50,
+        t.mean_pinball_p90,
+        t.p10_p90_coverage * 100.0,
+        t.mean_absolute_percentage_error_p50
+            .map_or(String::new(), |e| format!(", P50 off by {:.1}%", e * 100.0)),
+        t.mean_crps_weighted_pipeline
+            .map_or(String::new(), |e| format!("; weighted pipeline off by {e:.0}")),
+    );
 }
 
 fn scoring(args: &ScoringArgs) -> Result<()> {

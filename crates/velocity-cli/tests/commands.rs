@@ -154,10 +154,33 @@ fn users_demo_and_backups_work_on_a_data_directory() {
     ]);
     assert!(output.status.success(), "{}", text(&output));
     assert!(
-        text(&output).contains("0 snapshot(s) scored"),
+        text(&output).contains("Stored snapshots: 0 scored"),
         "{}",
         text(&output)
     );
+    // Its history can be replayed: the forecasts of past weeks, rebuilt and scored.
+    let output = velocity(&[
+        "eval",
+        "forecast",
+        "--data-dir",
+        data,
+        "--workspace",
+        "Skyline Estates",
+        "--replay",
+        "8",
+        "--simulations",
+        "200",
+        "--json",
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let replayed = report["replay"]["by_timeframe"].as_array().unwrap();
+    let month = replayed.iter().find(|t| t["timeframe"] == "30d").unwrap();
+    // Of the weekly forecasts of the last eight weeks, those made five to eight weeks ago
+    // have seen their 30 days pass.
+    assert_eq!(month["snapshots"], 4, "{report}");
+    assert!(month["mean_crps"].as_f64().unwrap() >= 0.0);
+    assert!(month["mean_crps_weighted_pipeline"].is_number());
     let output = velocity(&[
         "eval",
         "forecast",

@@ -49,6 +49,37 @@ pub fn value_at<T>(history: &[Since<T>], at: f64) -> Option<&T> {
 }
 
 impl DealTimeline {
+    /// The history as it was known at `at`: nothing later, and a deal closed later still open.
+    /// What a forecast made that day could have seen.
+    pub fn as_of(&self, at: f64) -> DealTimeline {
+        fn known<T: Clone>(history: &[Since<T>], at: f64) -> Vec<Since<T>> {
+            history.iter().take_while(|s| s.at <= at).cloned().collect()
+        }
+        DealTimeline {
+            created_at: self.created_at,
+            closed: self.closed.filter(|(closed_at, _)| *closed_at <= at),
+            stages: known(&self.stages, at),
+            close_dates: known(&self.close_dates, at),
+            amounts: known(&self.amounts, at),
+            owners: known(&self.owners, at),
+            activities: self
+                .activities
+                .iter()
+                .copied()
+                .filter(|&a| a <= at)
+                .collect(),
+            tasks: self
+                .tasks
+                .iter()
+                .filter(|t| t.created_at <= at)
+                .map(|t| TaskSpan {
+                    completed_at: t.completed_at.filter(|&done| done <= at),
+                    ..t.clone()
+                })
+                .collect(),
+        }
+    }
+
     pub fn stage_at(&self, at: f64) -> Option<&str> {
         value_at(&self.stages, at).map(String::as_str)
     }
@@ -313,6 +344,23 @@ mod tests {
         assert!(!later.has_next_step);
         assert_eq!(later.days_overdue, 0.0);
         assert_eq!(deal.signals_at(156.0).days_overdue, 1.0);
+    }
+
+    #[test]
+    fn a_past_view_knows_nothing_later() {
+        let deal = deal();
+        let then = deal.as_of(114.0);
+        assert_eq!(then.closed, None);
+        assert_eq!(then.stage_at(200.0), Some("b"));
+        assert_eq!(then.close_dates.len(), 1);
+        assert_eq!(then.amounts.len(), 1);
+        assert_eq!(then.owners.len(), 1);
+        assert_eq!(then.activities, vec![101.0, 108.0]);
+        assert_eq!(then.tasks[0].completed_at, None);
+        assert_eq!(then.signals_at(114.0), deal.signals_at(114.0));
+        assert!(then.close_delays().is_empty());
+        assert_eq!(deal.as_of(99.0).stages, Vec::new());
+        assert_eq!(deal.as_of(1_000.0), deal);
     }
 
     #[test]

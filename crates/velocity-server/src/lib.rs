@@ -19,5 +19,7 @@ mod web;
 pub use app::{Application, StartupError};
 pub use config::Config;
 pub use error::ApiError;
-pub use intel::accuracy::{accuracy as forecast_accuracy, Accuracy};
+pub use intel::accuracy::{accuracy as forecast_accuracy, Accuracy, TimeframeAccuracy};
+pub use intel::forecast::TIMEFRAMES as FORECAST_TIMEFRAMES;
+pub use intel::replay::{replay as replay_forecasts, Replay, ReplayRequest};
 pub use openapi::document as openapi_document;

@@ -85,6 +85,9 @@ pub struct WriteContext {
     pub actor: Actor,
     /// The channel the change came through: `api`, `cli`, `demo`, `import`, …
     pub source: String,
+    /// When the change is recorded as made; `None` is now. Only trusted writers set it (a
+    /// history written after the fact, like the demo's); requests never can.
+    pub at: Option<String>,
 }
 
 impl WriteContext {
@@ -93,7 +96,19 @@ impl WriteContext {
             workspace,
             actor,
             source: source.to_string(),
+            at: None,
         }
+    }
+
+    /// The same context, dating its changes at `at`.
+    pub fn dated(mut self, at: chrono::DateTime<chrono::Utc>) -> WriteContext {
+        self.at = Some(velocity_domain::values::format_timestamp(at));
+        self
+    }
+
+    /// The time stamped on the changes made through this context.
+    pub fn now(&self) -> String {
+        self.at.clone().unwrap_or_else(now_timestamp)
     }
 }
 
@@ -145,6 +160,21 @@ pub(crate) async fn append_many(
     ctx: &WriteContext,
     drafts: Vec<Draft>,
 ) -> Result<Vec<Event>, StoreError> {
+    let now = ctx.now();
+    append_dated(
+        conn,
+        ctx,
+        drafts.into_iter().map(|d| (d, now.clone())).collect(),
+    )
+    .await
+}
+
+/// [`append_many`] with each event's own time, for a history written after the fact.
+pub(crate) async fn append_dated(
+    conn: &mut AnyConnection,
+    ctx: &WriteContext,
+    drafts: Vec<(Draft, String)>,
+) -> Result<Vec<Event>, StoreError> {
     if drafts.is_empty() {
         return Ok(Vec::new());
     }
@@ -158,11 +188,10 @@ pub(crate) async fn append_many(
     .await?
     .ok_or(StoreError::NotFound("workspace"))?;
     let first = last - drafts.len() as i64 + 1;
-    let created_at = now_timestamp();
     let events: Vec<Event> = drafts
         .into_iter()
         .zip(first..)
-        .map(|(draft, seq)| Event {
+        .map(|((draft, created_at), seq)| Event {
             seq,
             workspace_id: ctx.workspace,
             entity: draft.entity.to_string(),
@@ -171,7 +200,7 @@ pub(crate) async fn append_many(
             changes: draft.changes,
             actor: ctx.actor.clone(),
             source: ctx.source.clone(),
-            created_at: created_at.clone(),
+            created_at,
         })
         .collect();
     let actor_id = ctx.actor.id.clone().map_or(Value::Null, Value::String);
@@ -188,7 +217,7 @@ pub(crate) async fn append_many(
                 text(ctx.actor.kind.as_str()),
                 (SqlKind::Text, actor_id.clone()),
                 text(ctx.source.as_str()),
-                text(created_at.as_str()),
+                text(e.created_at.as_str()),
             ]
         })
         .collect();

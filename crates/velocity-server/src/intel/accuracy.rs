@@ -32,6 +32,10 @@ pub struct SnapshotScore {
     pub pinball_p90: f64,
     pub crps: f64,
     pub inside_p10_p90: bool,
+    /// The weighted pipeline (won so far, plus each open deal closing in the period times its
+    /// stage's configured probability), where known: the single figure most CRMs show, as a
+    /// point forecast to measure against.
+    pub weighted_pipeline: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -46,6 +50,9 @@ pub struct TimeframeAccuracy {
     pub p10_p90_coverage: f64,
     /// Mean |P50 − actual| / actual, over periods that won anything.
     pub mean_absolute_percentage_error_p50: Option<f64>,
+    /// Mean |weighted pipeline − actual|: the CRPS of that point forecast, to compare with
+    /// `mean_crps`.
+    pub mean_crps_weighted_pipeline: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -90,14 +97,39 @@ pub async fn accuracy(db: &Db, workspace: WorkspaceId) -> Result<Accuracy, ApiEr
                 false,
             )
             .await?;
-        let actual = won.value;
-        let [_, p10, _, p50, _, p90, _] = quantiles;
-        scored.push(SnapshotScore {
-            snapshot_id: snapshot.id,
-            taken_on: snapshot.taken_on,
-            timeframe: snapshot.timeframe,
-            period_start: snapshot.period_start,
-            period_end: snapshot.period_end,
+        scored.push(SnapshotScore::new(
+            snapshot.id,
+            snapshot.taken_on,
+            snapshot.timeframe,
+            (snapshot.period_start, snapshot.period_end),
+            &quantiles,
+            won.value,
+        ));
+    }
+    Ok(Accuracy {
+        pending,
+        by_timeframe: summarise(&scored),
+        snapshots: scored,
+    })
+}
+
+impl SnapshotScore {
+    /// Scores a forecast given by its quantiles at [`LEVELS`] against what was won.
+    pub fn new(
+        snapshot_id: String,
+        taken_on: String,
+        timeframe: String,
+        (period_start, period_end): (String, String),
+        quantiles: &[f64; 7],
+        actual: f64,
+    ) -> SnapshotScore {
+        let [_, p10, _, p50, _, p90, _] = *quantiles;
+        SnapshotScore {
+            snapshot_id,
+            taken_on,
+            timeframe,
+            period_start,
+            period_end,
             actual,
             p10,
             p50,
@@ -105,24 +137,27 @@ pub async fn accuracy(db: &Db, workspace: WorkspaceId) -> Result<Accuracy, ApiEr
             pinball_p10: pinball_loss(0.1, p10, actual),
             pinball_p50: pinball_loss(0.5, p50, actual),
             pinball_p90: pinball_loss(0.9, p90, actual),
-            crps: crps_from_quantiles(&LEVELS, &quantiles, actual),
+            crps: crps_from_quantiles(&LEVELS, quantiles, actual),
             inside_p10_p90: (p10..=p90).contains(&actual),
-        });
+            weighted_pipeline: None,
+        }
     }
+}
+
+/// The measures averaged per timeframe.
+pub fn summarise(scored: &[SnapshotScore]) -> Vec<TimeframeAccuracy> {
     let mut groups: BTreeMap<&str, Vec<&SnapshotScore>> = BTreeMap::new();
-    for score in &scored {
+    for score in scored {
         groups.entry(&score.timeframe).or_default().push(score);
     }
-    let by_timeframe = groups
+    groups
         .into_iter()
         .map(|(timeframe, scores)| {
             let n = scores.len() as f64;
             let mean = |f: fn(&SnapshotScore) -> f64| scores.iter().map(|s| f(s)).sum::<f64>() / n;
-            let errors: Vec<f64> = scores
-                .iter()
-                .filter(|s| s.actual > 0.0)
-                .map(|s| (s.p50 - s.actual).abs() / s.actual)
-                .collect();
+            let average = |values: Vec<f64>| {
+                (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+            };
             TimeframeAccuracy {
                 timeframe: timeframe.to_owned(),
                 snapshots: scores.len(),
@@ -131,14 +166,20 @@ pub async fn accuracy(db: &Db, workspace: WorkspaceId) -> Result<Accuracy, ApiEr
                 mean_pinball_p50: mean(|s| s.pinball_p50),
                 mean_pinball_p90: mean(|s| s.pinball_p90),
                 p10_p90_coverage: mean(|s| f64::from(u8::from(s.inside_p10_p90))),
-                mean_absolute_percentage_error_p50: (!errors.is_empty())
-                    .then(|| errors.iter().sum::<f64>() / errors.len() as f64),
+                mean_absolute_percentage_error_p50: average(
+                    scores
+                        .iter()
+                        .filter(|s| s.actual > 0.0)
+                        .map(|s| (s.p50 - s.actual).abs() / s.actual)
+                        .collect(),
+                ),
+                mean_crps_weighted_pipeline: average(
+                    scores
+                        .iter()
+                        .filter_map(|s| s.weighted_pipeline.map(|w| (w - s.actual).abs()))
+                        .collect(),
+                ),
             }
         })
-        .collect();
-    Ok(Accuracy {
-        pending,
-        by_timeframe,
-        snapshots: scored,
-    })
+        .collect()
 }

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use velocity_domain::values::now_timestamp;
 use velocity_domain::WorkspaceId;
+use velocity_intel::forecast::slippage::SlipModel;
 use velocity_intel::forecast::{OpenDeal, RevenueModel, StageRecord};
 use velocity_store::intel::state::{ForecastDeal, ForecastScope, StageInfo};
 use velocity_store::intel::{date_days, days_date};
@@ -88,6 +89,21 @@ impl Rollup {
         self.total_value += value;
         self.weighted_value += weighted;
     }
+}
+
+/// The chance that a deal with win probability `win` closes inside the period that ends on
+/// `end` (days since the epoch) as seen on `today`, and the category it counts in; `None` when
+/// it cannot count: no close date, no chance of closing in time, or left out of the forecast.
+pub fn chances(
+    deal: &ForecastDeal,
+    win: f64,
+    slip: &SlipModel,
+    (today, end): (i64, i64),
+) -> Option<(f64, &'static str)> {
+    let expected = deal.close_date.as_deref().and_then(date_days)?;
+    let close = slip.close_probability(today, expected as i64, end);
+    let group = category(deal.forecast_category.as_deref(), win);
+    (close > 0.0 && group != "omitted").then_some((close, group))
 }
 
 /// A deal in the forecast, kept light until the few listed are written out.
@@ -178,14 +194,9 @@ pub async fn forecast(
             .scored_probability
             .unwrap_or_else(|| learned.stage_probability(info))
             .clamp(0.0, 1.0);
-        let Some(expected) = deal.close_date.as_deref().and_then(date_days) else {
+        let Some((close, group)) = chances(deal, win, &slip, (today_days, end_days)) else {
             continue;
         };
-        let close = slip.close_probability(today_days, expected as i64, end_days);
-        let group = category(deal.forecast_category.as_deref(), win);
-        if close <= 0.0 || group == "omitted" {
-            continue;
-        }
         let adjusted = win * close;
         let weighted = deal.amount * adjusted;
         deals.push(OpenDeal {

@@ -1,5 +1,5 @@
 //! What a workspace's history teaches: each open stage's record of wins and losses among the
-//! deals that passed through it, how far actual closes land from the close dates deals
+//! deals that passed through it, how far actual wins land from the close dates deals
 //! carried, and the team's norms. Stored as one JSON document per workspace.
 
 use super::training::WinModel;
@@ -65,8 +65,12 @@ impl Learned {
                     }
                 }
             }
-            for delay in deal.timeline.close_delays() {
-                *learned.delays.entry(delay).or_default() += 1;
+            // The forecast asks when a deal closes if it is won, so only wins teach it: lost
+            // deals often die well before their close date, and would pull wins earlier.
+            if won {
+                for delay in deal.timeline.close_delays() {
+                    *learned.delays.entry(delay).or_default() += 1;
+                }
             }
         }
         learned

@@ -2,14 +2,16 @@
 //! from the store and keeps what it learns. [`learn`] turns every deal's history into stage
 //! win records, close-date delays, team norms and (with [`training`]) the win model;
 //! [`score`] gives one deal its health and win probability; [`forecast`] simulates revenue;
-//! [`accuracy`] scores past forecasts against what closed; [`insights`] runs the insight rules; [`worker`] keeps all of it fresh in the background,
-//! after changes (debounced) and nightly.
+//! [`accuracy`] scores past forecasts against what closed and [`replay`] rebuilds the forecasts
+//! of past days from the event log to score them too; [`insights`] runs the insight rules;
+//! [`worker`] keeps all of it fresh in the background, after changes (debounced) and nightly.
 
 pub mod accuracy;
 pub mod forecast;
 pub mod inputs;
 pub mod insights;
 pub mod learn;
+pub mod replay;
 pub mod score;
 pub mod training;
 pub mod worker;

@@ -1,5 +1,5 @@
 //! The learned win model: closed deals looked at as they stood while still open (point-in-time
-//! snapshots read off their timelines), never in their final state, so time in stage, activity
+//! snapshots read off their timelines, at fixed ages), never in their final state, so time in stage, activity
 //! counts and amounts cannot leak the outcome. A deal created already closed (an imported
 //! history, say) has no open moment to learn from and is left out. The account's industry and
 //! size and the deal's products are read as they are now: they describe the deal rather than
@@ -13,11 +13,16 @@ use velocity_intel::scoring::{
 use velocity_store::intel::facts::DealFacts;
 use velocity_store::intel::state::StageInfo;
 
-/// Where in a closed deal's open life it is looked at: a quarter, half and three quarters.
-const SNAPSHOTS: [f64; 3] = [0.25, 0.5, 0.75];
-/// The most recent closed deals trained on; enough to learn from, and training stays within
-/// a few seconds.
-const MAX_TRAINING_DEALS: usize = 30_000;
+/// The ages, in days, at which a closed deal is looked at while it was still open. Fixed
+/// ages rather than shares of each deal's life: a deal looked at a quarter of the way through
+/// would be young only because its whole life was short, and short lives are mostly quick
+/// losses, so youth itself would predict losing, a leak of the outcome through the sampling.
+/// At a fixed age every deal still open then counts once, as an open deal of that age is
+/// scored; the first look is at its creation.
+const AGES_DAYS: [f64; 10] = [0.0, 0.5, 2.0, 7.0, 14.0, 30.0, 60.0, 90.0, 180.0, 365.0];
+/// The most recent closed deals trained on; enough to learn from, and training (a few rows
+/// per deal) stays within a few seconds.
+const MAX_TRAINING_DEALS: usize = 20_000;
 const ACTIVITY_WINDOW_DAYS: f64 = 30.0;
 
 /// The model and how many closed deals it learned from.
@@ -112,8 +117,11 @@ pub fn train(deals: &[DealFacts], stages: &[StageInfo], trained_at: &str) -> Opt
     for (deal, closed_at, won) in closed {
         let created = deal.timeline.created_at;
         let mut used = false;
-        for share in SNAPSHOTS {
-            let at = created + (closed_at - created) * share;
+        for age in AGES_DAYS {
+            let at = created + age;
+            if at >= closed_at {
+                break;
+            }
             let still_open = deal.timeline.stage_at(at).is_some_and(|s| open.contains(s));
             if still_open && table.push(features_at(deal, &by_id, at)).is_ok() {
                 outcomes.push(won);

@@ -10,7 +10,6 @@ use crate::events::{self, Draft, WriteContext};
 use crate::{search, Db};
 use serde_json::{json, Value};
 use sqlx::{AnyConnection, AnyPool};
-use velocity_domain::values::now_timestamp;
 use velocity_domain::{new_id, ObjectKind, RecordInput, WorkspaceId};
 
 /// Inserts records of one kind inside the caller's transaction: the same rules, reference
@@ -50,7 +49,7 @@ pub(crate) async fn insert_records_without_events(
 ) -> Result<Vec<Record>, StoreError> {
     let workspace = ctx.workspace.to_string();
     let book = stage_book(conn, &workspace, kind).await?;
-    let now = now_timestamp();
+    let now = ctx.now();
     let several = inputs.len() > 1;
     let mut records = Vec::with_capacity(inputs.len());
     let mut errors = velocity_domain::ValidationErrors::default();
@@ -61,24 +60,42 @@ pub(crate) async fn insert_records_without_events(
         record.insert("created_at".into(), Value::String(now.clone()));
         record.insert("updated_at".into(), Value::String(now.clone()));
         record.insert("deleted_at".into(), Value::Null);
-        match prepare_one(&book, kind, None, &mut record, several.then_some(index)) {
+        match prepare_one(
+            &book,
+            kind,
+            None,
+            &mut record,
+            several.then_some(index),
+            &now,
+        ) {
             Ok(()) => records.push(record),
             Err(StoreError::Invalid(found)) => errors.0.extend(found.0),
             Err(other) => return Err(other),
         }
     }
     errors.into_result(()).map_err(StoreError::Invalid)?;
+    insert_prepared(conn, &workspace, kind, &records).await?;
+    Ok(records)
+}
+
+/// Writes new records whose rules have run: checks their references, inserts them with their
+/// links and search terms.
+pub(crate) async fn insert_prepared(
+    conn: &mut AnyConnection,
+    workspace: &str,
+    kind: ObjectKind,
+    records: &[Record],
+) -> Result<(), StoreError> {
     let pairs: Vec<Change> = records.iter().map(|r| (None, r)).collect();
-    rules::check_references(conn, &workspace, kind, &pairs).await?;
+    rules::check_references(conn, workspace, kind, &pairs).await?;
     let rows = records
         .iter()
-        .map(|record| sql::insert_row(kind, &workspace, record))
+        .map(|record| sql::insert_row(kind, workspace, record))
         .collect::<Result<Vec<_>, _>>()?;
     insert_rows(conn, kind.plural(), &sql::insert_columns(kind), &rows).await?;
-    links::save(conn, &workspace, kind, &pairs).await?;
+    links::save(conn, workspace, kind, &pairs).await?;
     let refs: Vec<&Record> = records.iter().collect();
-    search::index(conn, &workspace, kind, &refs).await?;
-    Ok(records)
+    search::index(conn, workspace, kind, &refs).await
 }
 
 /// Appends the `created` events of freshly inserted records.

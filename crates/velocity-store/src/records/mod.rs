@@ -5,6 +5,7 @@
 
 mod create;
 mod dossier;
+mod history;
 pub(crate) mod links;
 mod list;
 mod rules;
@@ -15,6 +16,7 @@ pub(crate) use create::{
     insert_records_without_events,
 };
 pub use dossier::ContactDossier;
+pub use history::Step;
 pub(crate) use links::placeholders;
 pub use list::{ListParams, Page};
 
@@ -24,7 +26,6 @@ use crate::{search, Db};
 use rules::StageBook;
 use serde_json::{json, Map, Value};
 use sqlx::AnyConnection;
-use velocity_domain::values::now_timestamp;
 use velocity_domain::{check_invariants, ObjectKind, RecordInput, WorkspaceId};
 
 /// A record as JSON: its fields, `attributes`, `id`, `version` and timestamps.
@@ -144,20 +145,21 @@ fn blank(kind: ObjectKind) -> Record {
     record
 }
 
-/// Rules and invariants for one record of a batch; errors are prefixed with the record's
-/// position when the batch holds more than one.
+/// Rules and invariants for one record of a batch, changed at `now`; errors are prefixed with
+/// the record's position when the batch holds more than one.
 fn prepare_one(
     book: &StageBook,
     kind: ObjectKind,
     previous: Option<&Record>,
     next: &mut Record,
     position: Option<usize>,
+    now: &str,
 ) -> Result<(), StoreError> {
     let checked = (|| {
         if kind == ObjectKind::Pipeline {
             links::prepare_stages(previous, next)?;
         }
-        rules::apply(book, kind, previous, next)?;
+        rules::apply(book, kind, previous, next, now)?;
         check_invariants(kind, next)
     })();
     checked.map_err(|mut errors| {
@@ -323,7 +325,7 @@ pub(crate) async fn set_deleted_without_event(
             ));
         }
     }
-    let now = now_timestamp();
+    let now = ctx.now();
     let deleted_at = if delete {
         Value::String(now.clone())
     } else {
@@ -398,14 +400,15 @@ pub(crate) async fn update_without_event(
     check_version(version, if_match)?;
     let mut next = merge(&previous, input);
     let book = stage_book(conn, &workspace, kind).await?;
-    prepare_one(&book, kind, Some(&previous), &mut next, None)?;
+    let now = ctx.now();
+    prepare_one(&book, kind, Some(&previous), &mut next, None, &now)?;
     rules::check_references(conn, &workspace, kind, &[(Some(&previous), &next)]).await?;
     let changes = diff(kind, &previous, &next);
     if changes.is_empty() {
         return Ok(Updated::Unchanged(previous));
     }
     next.insert("version".into(), Value::from(version + 1));
-    next.insert("updated_at".into(), Value::String(now_timestamp()));
+    next.insert("updated_at".into(), Value::String(now));
     let changed_columns: Vec<_> = kind
         .columns()
         .filter(|f| changes.contains_key(f.name))

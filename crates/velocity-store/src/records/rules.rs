@@ -11,7 +11,6 @@ use serde_json::{Map, Value};
 use sqlx::{AnyConnection, Row};
 use std::collections::{HashMap, HashSet};
 use velocity_domain::schema::FieldType;
-use velocity_domain::values::now_timestamp;
 use velocity_domain::{ObjectKind, ValidationErrors};
 
 /// A workspace's pipelines and stages, read once per write.
@@ -63,17 +62,18 @@ fn changed(previous: Option<&Map<String, Value>>, next: &Map<String, Value>, nam
 }
 
 /// Fills defaults and derived fields of `next`, the record about to be stored. `previous` is
-/// the stored record for an update, `None` for a create.
+/// the stored record for an update, `None` for a create; `now` is the time of the change.
 pub(crate) fn apply(
     book: &StageBook,
     kind: ObjectKind,
     previous: Option<&Map<String, Value>>,
     next: &mut Map<String, Value>,
+    now: &str,
 ) -> Result<(), ValidationErrors> {
     match kind {
         ObjectKind::Deal => {
             if changed(previous, next, "pipeline_id") || changed(previous, next, "stage_id") {
-                place_deal(book, previous, next)?;
+                place_deal(book, previous, next, now)?;
             }
         }
         ObjectKind::Task => {
@@ -81,7 +81,7 @@ pub(crate) fn apply(
             if changed(previous, next, "status") {
                 let done = next.get("status").and_then(Value::as_str) == Some("done");
                 let completed = if done {
-                    Value::String(now_timestamp())
+                    Value::String(now.to_owned())
                 } else {
                     Value::Null
                 };
@@ -91,7 +91,7 @@ pub(crate) fn apply(
         ObjectKind::Product => default(next, "status", "available"),
         ObjectKind::Activity => {
             if previous.is_none() {
-                default(next, "occurred_at", &now_timestamp());
+                default(next, "occurred_at", now);
             }
         }
         ObjectKind::Account | ObjectKind::Contact | ObjectKind::Pipeline => {}
@@ -111,6 +111,7 @@ fn place_deal(
     book: &StageBook,
     previous: Option<&Map<String, Value>>,
     next: &mut Map<String, Value>,
+    now: &str,
 ) -> Result<(), ValidationErrors> {
     let text = |name: &str| next.get(name).and_then(Value::as_str).map(str::to_string);
     let pipeline = text("pipeline_id");
@@ -155,7 +156,7 @@ fn place_deal(
     if was != Some(stage_kind.as_str()) {
         let closed_at = match stage_kind.as_str() {
             "open" => Value::Null,
-            _ => Value::String(now_timestamp()),
+            _ => Value::String(now.to_owned()),
         };
         next.insert("closed_at".into(), closed_at);
         // As in HubSpot, closing a deal dates it today unless the client gave the date: the
@@ -166,11 +167,8 @@ fn place_deal(
             None => next.get("close_date").is_some_and(|v| !v.is_null()),
         };
         if stage_kind != "open" && !date_set_by_client {
-            let today = chrono::Utc::now()
-                .date_naive()
-                .format("%Y-%m-%d")
-                .to_string();
-            next.insert("close_date".into(), Value::String(today));
+            let today = now.get(..10).unwrap_or(now);
+            next.insert("close_date".into(), Value::String(today.to_owned()));
         }
         let category_set_by_client = match previous {
             Some(p) => p.get("forecast_category") != next.get("forecast_category"),

@@ -8,6 +8,7 @@ mod concurrency;
 mod duplicates;
 mod events;
 mod forecast_inputs;
+mod history;
 mod imports;
 mod intelligence;
 mod lists;

@@ -1,8 +1,11 @@
 //! The demo workspace: "Skyline Estates", a premium real-estate team. Properties (products with
 //! bedrooms, area and location), buyers (contacts, some through family offices and relocation
 //! firms), deals across every stage with won and lost history, site visits and calls, and open
-//! tasks, some overdue. A seeded generator makes the same workspace every time (dates are
-//! relative to today so it always looks current); `--deals N` scales it.
+//! tasks, some overdue. Every deal has lived its life over the past year (see [`lives`]). A
+//! seeded generator makes the same workspace every time (dates are relative to today so it
+//! always looks current); `--deals N` scales it.
+
+mod lives;
 
 use anyhow::{Context, Result};
 use chrono::{Duration, Utc};
@@ -92,13 +95,6 @@ const LOCATIONS: [&str; 8] = [
     "Sunset Heights",
 ];
 const VIEWS: [&str; 5] = ["sea", "lake", "park", "city skyline", "garden"];
-const LOST_REASONS: [&str; 5] = [
-    "Chose a property with another agency",
-    "Financing fell through",
-    "Price above budget after survey",
-    "Postponed the move by a year",
-    "Preferred a newer building",
-];
 const TASKS: [&str; 6] = [
     "Send floor plans and energy certificate",
     "Schedule a second viewing",
@@ -218,6 +214,8 @@ pub async fn load(db: &Db, deals: usize) -> Result<Login> {
         .and_hms_opt(9, 0, 0)
         .unwrap_or_default()
         .and_utc();
+    // The book of properties, clients and firms predates the oldest deal.
+    generator.ctx = generator.ctx.clone().dated(today - Duration::days(430));
     let rng = &mut generator.rng;
 
     let property_bodies: Vec<Value> = (0..(deals / 20).max(40))
@@ -268,54 +266,76 @@ pub async fn load(db: &Db, deals: usize) -> Result<Login> {
         .create_all(ObjectKind::Contact, contact_bodies)
         .await?;
 
+    let open_stages: Vec<String> = stages
+        .iter()
+        .filter(|(_, kind)| kind == "open")
+        .map(|(id, _)| id.clone())
+        .collect();
+    let closing = |wanted: &str| {
+        stages
+            .iter()
+            .find(|(_, kind)| kind == wanted)
+            .map(|(id, _)| id.clone())
+            .context("the demo pipeline lacks a won or a lost stage")
+    };
+    let (won, lost) = (closing("won")?, closing("lost")?);
+    let members: Vec<String> = generator.members.iter().map(ToString::to_string).collect();
+    let plan = lives::Plan {
+        open: &open_stages,
+        won: &won,
+        lost: &lost,
+        members: &members,
+        today: Utc::now(),
+    };
+    generator.ctx.at = None;
     for start in (0..deals).step_by(BATCH) {
         let rng = &mut generator.rng;
-        let mut deal_bodies = Vec::with_capacity(BATCH);
-        let mut closed = Vec::with_capacity(BATCH);
+        let mut batch = Vec::with_capacity(BATCH);
         for i in start..(start + BATCH).min(deals) {
             let contact = &contacts[i % contacts.len()];
             let property = &properties[(i * 3) % properties.len()];
-            let roll: f64 = rng.gen();
-            let stage_index = if roll < 0.2 {
-                5
-            } else if roll < 0.42 {
-                6
-            } else {
-                rng.gen_range(0..5)
-            };
-            let (stage_id, stage_kind) = stages.get(stage_index).cloned().unwrap_or_default();
-            let close_date = if stage_kind == "open" {
-                today + Duration::days(rng.gen_range(-10..120))
-            } else {
-                today - Duration::days(rng.gen_range(1..360))
-            };
             let price = property["price"].as_f64().unwrap_or(1_000_000.0);
-            let mut body = json!({
+            let body = json!({
                 "name": format!("{} {} – {}", contact["first_name"].as_str().unwrap_or_default(),
                     contact["last_name"].as_str().unwrap_or_default(), property["name"].as_str().unwrap_or_default()),
-                "stage_id": stage_id, "amount": (price * rng.gen_range(0.94..1.02) / 1000.0).round() * 1000.0,
-                "currency": "EUR", "close_date": close_date.format("%Y-%m-%d").to_string(),
-                "account_id": contact["account_id"], "contact_ids": [id(contact)], "product_ids": [id(property)],
-                "owner_id": generator.members.choose(rng).map(ToString::to_string),
+                "amount": (price * rng.gen_range(0.94..1.02) / 1000.0).round() * 1000.0,
+                "currency": "EUR", "account_id": contact["account_id"], "contact_ids": [id(contact)],
+                "product_ids": [id(property)], "owner_id": members.choose(rng),
                 "attributes": {"financing": if rng.gen_bool(0.6) { "mortgage" } else { "cash" }}});
-            if stage_kind == "lost" {
-                body["lost_reason"] = json!(LOST_REASONS.choose(rng));
-            }
-            deal_bodies.push(body);
-            closed.push(stage_kind != "open");
+            batch.push(lives::live(rng, &plan, body));
         }
-        let created = generator.create_all(ObjectKind::Deal, deal_bodies).await?;
+        let steps = batch
+            .iter()
+            .map(|life| {
+                life.steps
+                    .iter()
+                    .enumerate()
+                    .map(|(n, (at, body))| {
+                        let mode = if n == 0 { Mode::Create } else { Mode::Patch };
+                        parse_record(ObjectKind::Deal, body, mode).map(|input| (*at, input))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| anyhow::anyhow!("demo deal: {e}"))?;
+        let created = db
+            .create_with_history(&generator.ctx, ObjectKind::Deal, steps)
+            .await?;
         let rng = &mut generator.rng;
         let mut activity_bodies = Vec::new();
         let mut task_bodies = Vec::new();
-        for (offset, (deal, is_closed)) in created.iter().zip(closed).enumerate() {
+        for (offset, (deal, life)) in created.iter().zip(&batch).enumerate() {
             let i = start + offset;
+            let deal = Value::Object(deal.clone());
             let contact_id = id(&contacts[i % contacts.len()]);
             let property = properties[(i * 3) % properties.len()]["name"]
                 .as_str()
                 .unwrap_or_default();
-            for visit in 0..rng.gen_range(0..3) {
-                let days_ago = rng.gen_range(1..90) + visit * 7;
+            // Keen buyers meet the agents more: zero to two activities, one on average.
+            let meetings = (life.keenness * 2.0 + rng.gen::<f64>()).floor() as usize;
+            let open_days = (life.open_until - life.open_from).num_minutes().max(1);
+            for _ in 0..meetings {
+                let at = life.open_from + Duration::minutes(rng.gen_range(0..open_days));
                 let kind = ["visit", "call", "email", "meeting"][rng.gen_range(0..4)];
                 let subject = match kind {
                     "visit" => format!("Site visit: {property}"),
@@ -324,15 +344,15 @@ pub async fn load(db: &Db, deals: usize) -> Result<Login> {
                     _ => "Meeting at the office".to_string(),
                 };
                 activity_bodies.push(json!({"kind": kind, "subject": subject,
-                    "occurred_at": format_timestamp(today - Duration::days(days_ago)),
+                    "occurred_at": format_timestamp(at),
                     "duration_minutes": if kind == "email" { Value::Null } else { json!(rng.gen_range(10..90)) },
-                    "contact_id": contact_id, "deal_id": id(deal), "owner_id": deal["owner_id"],
+                    "contact_id": contact_id, "deal_id": id(&deal), "owner_id": deal["owner_id"],
                     "body": if kind == "visit" { "Client liked the light and the terrace; asked about service charges." } else { "" }}));
             }
-            if !is_closed && rng.gen_bool(0.4) {
+            if life.outcome == lives::Outcome::Open && rng.gen_bool(0.4) {
                 let due = today + Duration::days(rng.gen_range(-5..14));
                 task_bodies.push(json!({"title": TASKS.choose(rng), "due_at": format_timestamp(due),
-                    "assignee_id": deal["owner_id"], "owner_id": deal["owner_id"], "deal_id": id(deal), "contact_id": contact_id}));
+                    "assignee_id": deal["owner_id"], "owner_id": deal["owner_id"], "deal_id": id(&deal), "contact_id": contact_id}));
             }
         }
         generator

@@ -1,0 +1,225 @@
+//! The backtest: the forecasts Velocity would have made on past days, rebuilt from the event
+//! log and scored against what then closed, with the same measures as stored snapshots
+//! ([`super::accuracy`]). Each day sees only what was known that day: the deals as they stood
+//! (stage, amount, close date, activities, tasks) and what the deals closed before it teach
+//! (stage records, slippage, team norms, the win model), so no outcome leaks into its own
+//! forecast. A workspace with a history but no months of stored snapshots yet (an imported one,
+//! the demo) gets a forecast-quality figure this way.
+
+use super::accuracy::{summarise, SnapshotScore, TimeframeAccuracy};
+use super::forecast::{chances, period};
+use super::learn::Learned;
+use super::score::score_deal;
+use crate::error::ApiError;
+use chrono::{Duration, NaiveDate, Utc};
+use serde::Serialize;
+use std::collections::HashMap;
+use velocity_domain::WorkspaceId;
+use velocity_intel::forecast::{OpenDeal, RevenueModel};
+use velocity_intel::timeline::value_at;
+use velocity_store::intel::facts::{DealFacts, DealScope};
+use velocity_store::intel::state::{ForecastDeal, StageInfo};
+use velocity_store::intel::{date_days, days_date};
+use velocity_store::Db;
+
+/// Which past forecasts to rebuild: one a week for the last `weeks` weeks, for each timeframe
+/// whose period has ended by today.
+#[derive(Debug, Clone)]
+pub struct ReplayRequest {
+    pub timeframes: Vec<&'static str>,
+    pub weeks: u32,
+    pub simulations: usize,
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Replay {
+    pub by_timeframe: Vec<TimeframeAccuracy>,
+    pub forecasts: Vec<SnapshotScore>,
+    /// Per timeframe, the share of the revenue won in the periods that came from deals created
+    /// after the forecast was made: business no forecast of the pipeline could have seen.
+    pub won_from_later_deals: HashMap<&'static str, f64>,
+}
+
+/// Rebuilds and scores the workspace's past forecasts.
+pub async fn replay(
+    db: &Db,
+    workspace: WorkspaceId,
+    request: &ReplayRequest,
+) -> Result<Replay, ApiError> {
+    let deals = db.deal_facts(workspace, DealScope::All).await?;
+    let stages = db.stages(workspace).await?;
+    let today = Utc::now().date_naive();
+    let mut forecasts = Vec::new();
+    let mut later: HashMap<&'static str, (f64, f64)> = HashMap::new();
+    for weeks_ago in (1..=request.weeks).rev() {
+        let day = today - Duration::weeks(i64::from(weeks_ago));
+        let ended: Vec<&'static str> = request
+            .timeframes
+            .iter()
+            .copied()
+            .filter(|timeframe| period(timeframe, day).1 < today)
+            .collect();
+        if ended.is_empty() {
+            continue;
+        }
+        let at = date_days(&day.to_string()).unwrap_or_default();
+        let known: Vec<DealFacts> = deals
+            .iter()
+            .filter_map(|deal| as_of(deal, at, &stages))
+            .collect();
+        let learned = Learned::from_history(&known, &stages);
+        for timeframe in ended {
+            let past = PastDay {
+                day,
+                timeframe,
+                known: &known,
+                learned: &learned,
+                stages: &stages,
+            };
+            let (score, won_later) = past.forecast(&deals, request)?;
+            let totals = later.entry(timeframe).or_default();
+            totals.0 += won_later;
+            totals.1 += score.actual;
+            forecasts.push(score);
+        }
+    }
+    Ok(Replay {
+        by_timeframe: summarise(&forecasts),
+        forecasts,
+        won_from_later_deals: later
+            .into_iter()
+            .map(|(timeframe, (later, all))| (timeframe, if all > 0.0 { later / all } else { 0.0 }))
+            .collect(),
+    })
+}
+
+/// The deal as it stood at `at`, or `None` if it did not exist yet.
+fn as_of(deal: &DealFacts, at: f64, stages: &[StageInfo]) -> Option<DealFacts> {
+    if deal.timeline.created_at > at {
+        return None;
+    }
+    let timeline = deal.timeline.as_of(at);
+    let stage_id = timeline.stage_at(at)?.to_owned();
+    let status = stages.iter().find(|s| s.id == stage_id)?.kind.clone();
+    Some(DealFacts {
+        amount: value_at(&timeline.amounts, at).copied().flatten(),
+        close_date: value_at(&timeline.close_dates, at)
+            .copied()
+            .flatten()
+            .map(|day| days_date(day as i64)),
+        owner_id: value_at(&timeline.owners, at).cloned().flatten(),
+        stage_id,
+        status,
+        forecast_category: None,
+        timeline,
+        ..deal.clone()
+    })
+}
+
+/// One forecast as it would have been made on `day`.
+struct PastDay<'a> {
+    day: NaiveDate,
+    timeframe: &'static str,
+    known: &'a [DealFacts],
+    learned: &'a Learned,
+    stages: &'a [StageInfo],
+}
+
+impl PastDay<'_> {
+    /// The forecast, scored against what all `deals` went on to win, and the part of that won
+    /// by deals created after the day.
+    fn forecast(
+        &self,
+        deals: &[DealFacts],
+        request: &ReplayRequest,
+    ) -> Result<(SnapshotScore, f64), ApiError> {
+        let (start, end) = period(self.timeframe, self.day);
+        let (start_text, end_text) = (start.to_string(), end.to_string());
+        let in_period =
+            |date: Option<&String>| date.is_some_and(|d| *d >= start_text && *d <= end_text);
+        let at = date_days(&self.day.to_string()).unwrap_or_default();
+        let days = (at as i64, date_days(&end_text).unwrap_or_default() as i64);
+        let slip = self.learned.slip_model();
+        let by_id: HashMap<&str, &StageInfo> =
+            self.stages.iter().map(|s| (s.id.as_str(), s)).collect();
+        let index: HashMap<&str, usize> = self
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.as_str(), i))
+            .collect();
+        let mut won_already = 0.0;
+        let mut weighted_pipeline = 0.0;
+        let mut open = Vec::new();
+        for deal in self.known {
+            let amount = deal.amount.unwrap_or_default().max(0.0);
+            match deal.timeline.closed {
+                Some((_, true)) if in_period(deal.close_date.as_ref()) => won_already += amount,
+                Some(_) => {}
+                None => {
+                    let Some(&stage) = index.get(deal.stage_id.as_str()) else {
+                        continue;
+                    };
+                    if deal.close_date.as_ref().is_some_and(|d| *d <= end_text) {
+                        weighted_pipeline += amount * self.stages[stage].probability;
+                    }
+                    let win = score_deal(deal, &by_id, self.learned, at).win_probability;
+                    let seen = ForecastDeal {
+                        id: deal.id.clone(),
+                        pipeline_id: deal.pipeline_id.clone(),
+                        stage_id: deal.stage_id.clone(),
+                        owner_id: deal.owner_id.clone(),
+                        amount,
+                        close_date: deal.close_date.clone(),
+                        forecast_category: None,
+                        scored_probability: Some(win),
+                    };
+                    if let Some((close, _)) = chances(&seen, win, &slip, days) {
+                        open.push(OpenDeal {
+                            value: amount,
+                            win_probability: win,
+                            close_probability: close,
+                            stage,
+                        });
+                    }
+                }
+            }
+        }
+        let records: Vec<_> = self
+            .stages
+            .iter()
+            .map(|s| self.learned.stage_record(&s.id))
+            .collect();
+        let simulation = RevenueModel::new(&open, &records, won_already)
+            .map_err(ApiError::internal)?
+            .simulate(request.simulations, request.seed)
+            .map_err(|e| ApiError::validation("simulations", e.to_string()))?;
+        let stats = simulation.percentiles();
+        let quantiles = [
+            stats.p5, stats.p10, stats.p25, stats.p50, stats.p75, stats.p90, stats.p95,
+        ];
+        let (mut actual, mut won_later) = (0.0, 0.0);
+        for deal in deals {
+            if matches!(deal.timeline.closed, Some((_, true)))
+                && in_period(deal.close_date.as_ref())
+            {
+                let amount = deal.amount.unwrap_or_default().max(0.0);
+                actual += amount;
+                if deal.timeline.created_at > at {
+                    won_later += amount;
+                }
+            }
+        }
+        let mut score = SnapshotScore::new(
+            format!("replay-{}-{}", self.day, self.timeframe),
+            self.day.to_string(),
+            self.timeframe.to_owned(),
+            (start_text.clone(), end_text.clone()),
+            &quantiles,
+            actual,
+        );
+        score.weighted_pipeline = Some(won_already + weighted_pipeline);
+        Ok((score, won_later))
+    }
+}

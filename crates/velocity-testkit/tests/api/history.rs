@@ -1,0 +1,196 @@
+//! Records written with their past (the demo's deals), and the forecasts of past days rebuilt
+//! from that past and scored against what then closed.
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{json, Value};
+use velocity_domain::{parse_record, Mode, ObjectKind};
+use velocity_server::{replay_forecasts, ReplayRequest};
+use velocity_store::{Actor, ActorKind, StoreError, WriteContext};
+use velocity_testkit::{both_databases, Session, TestApp};
+
+both_databases!(a_deal_written_with_its_past_reads_as_if_lived);
+both_databases!(past_forecasts_are_rebuilt_from_what_was_known_then);
+
+fn ago(days: i64) -> DateTime<Utc> {
+    Utc::now() - Duration::days(days)
+}
+
+fn step(
+    at: DateTime<Utc>,
+    body: Value,
+    mode: Mode,
+) -> (DateTime<Utc>, velocity_domain::RecordInput) {
+    (at, parse_record(ObjectKind::Deal, &body, mode).unwrap())
+}
+
+fn context(session: &Session) -> WriteContext {
+    WriteContext::new(
+        session.workspace_id.parse().unwrap(),
+        Actor::new(ActorKind::User, &session.user_id),
+        "test",
+    )
+}
+
+async fn stage_ids(session: &Session) -> Vec<(String, String)> {
+    let (_, pipelines) = session.get(&session.ws("/pipelines")).await;
+    pipelines["items"][0]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap().to_owned(),
+                s["kind"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Creates a deal from its life and returns its id.
+async fn live(app: &TestApp, session: &Session, life: Vec<(DateTime<Utc>, Value)>) -> String {
+    let steps = life
+        .into_iter()
+        .enumerate()
+        .map(|(n, (at, body))| step(at, body, if n == 0 { Mode::Create } else { Mode::Patch }))
+        .collect();
+    let mut records = app
+        .db
+        .create_with_history(&context(session), ObjectKind::Deal, vec![steps])
+        .await
+        .unwrap();
+    records.pop().unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+async fn a_deal_written_with_its_past_reads_as_if_lived(app: TestApp) {
+    let session = app.signup("past@example.com", "Past").await;
+    let stages = stage_ids(&session).await;
+    let won = &stages.iter().find(|s| s.1 == "won").unwrap().0;
+    let (born, moved, idle, closed) = (ago(100), ago(60), ago(50), ago(40));
+    let id = live(
+        &app,
+        &session,
+        vec![
+            (born, json!({"name": "Villa", "amount": 1000, "stage_id": stages[0].0, "close_date": "2020-01-01"})),
+            (moved, json!({"stage_id": stages[2].0, "close_date": "2020-02-01"})),
+            (idle, json!({"stage_id": stages[2].0})),
+            (closed, json!({"stage_id": won})),
+        ],
+    )
+    .await;
+    let path = session.ws(&format!("/deals/{id}"));
+    let (_, deal) = session.get(&path).await;
+    let stamp = velocity_domain::values::format_timestamp;
+    assert_eq!(
+        deal["version"], 3,
+        "a step that changes nothing is no version"
+    );
+    assert_eq!(deal["created_at"], stamp(born));
+    assert_eq!(deal["updated_at"], stamp(closed));
+    assert_eq!(deal["status"], "won");
+    assert_eq!(
+        deal["closed_at"],
+        stamp(closed),
+        "closed when the step says"
+    );
+    assert_eq!(deal["close_date"], closed.date_naive().to_string());
+    let (_, history) = session.get(&format!("{path}/history")).await;
+    let events: Vec<(&str, &str)> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap(),
+                e["created_at"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let (born, moved, closed) = (stamp(born), stamp(moved), stamp(closed));
+    assert_eq!(
+        events,
+        [
+            ("created", born.as_str()),
+            ("updated", moved.as_str()),
+            ("updated", closed.as_str())
+        ]
+    );
+
+    // A life with a stage of no pipeline of this workspace is refused whole.
+    let bad = vec![
+        vec![step(ago(9), json!({"name": "Fine"}), Mode::Create)],
+        vec![
+            step(ago(9), json!({"name": "Broken"}), Mode::Create),
+            step(ago(8), json!({"stage_id": uuid_like()}), Mode::Patch),
+        ],
+    ];
+    let refused = app
+        .db
+        .create_with_history(&context(&session), ObjectKind::Deal, bad)
+        .await;
+    match refused {
+        Err(StoreError::Invalid(errors)) => assert_eq!(errors.0[0].field, "records[1].stage_id"),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+    let (_, list) = session.get(&session.ws("/deals")).await;
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        1,
+        "nothing half-written"
+    );
+}
+
+fn uuid_like() -> String {
+    velocity_domain::new_id().to_string()
+}
+
+async fn past_forecasts_are_rebuilt_from_what_was_known_then(app: TestApp) {
+    let session = app.signup("replay@example.com", "Replay").await;
+    let stages = stage_ids(&session).await;
+    let won = &stages.iter().find(|s| s.1 == "won").unwrap().0;
+    // Open from 80 days ago in negotiation, won 45 days ago.
+    live(
+        &app,
+        &session,
+        vec![
+            (ago(80), json!({"name": "Won", "amount": 1000, "stage_id": stages[4].0, "close_date": ago(50).date_naive().to_string()})),
+            (ago(45), json!({"stage_id": won})),
+        ],
+    )
+    .await;
+    let request = ReplayRequest {
+        timeframes: vec!["30d"],
+        weeks: 10,
+        simulations: 500,
+        seed: 1,
+    };
+    let workspace = session.workspace_id.parse().unwrap();
+    let replay = replay_forecasts(&app.db, workspace, &request)
+        .await
+        .unwrap();
+    // Forecasts made 70, 63, 56 … 35 days ago: the 30 days after each have passed.
+    let made: Vec<(i64, f64, f64, f64)> = replay
+        .forecasts
+        .iter()
+        .map(|f| {
+            let day: chrono::NaiveDate = f.taken_on.parse().unwrap();
+            let days_ago = (Utc::now().date_naive() - day).num_days();
+            (days_ago, f.actual, f.p90, f.weighted_pipeline.unwrap())
+        })
+        .collect();
+    let ages: Vec<i64> = made.iter().map(|m| m.0).collect();
+    assert_eq!(ages, [70, 63, 56, 49, 42, 35]);
+    for (days_ago, actual, p90, weighted) in made {
+        if days_ago >= 49 {
+            // Open that day, and won 45 days ago: inside the 30 days that followed.
+            assert_eq!(actual, 1000.0, "{days_ago}");
+            assert_eq!(p90, 1000.0, "negotiation deals mostly win: {days_ago}");
+            assert_eq!(weighted, 800.0, "the stage's 80% of it: {days_ago}");
+        } else {
+            // Already won before the period began: nothing to forecast, nothing won in it.
+            assert_eq!((actual, p90, weighted), (0.0, 0.0, 0.0), "{days_ago}");
+        }
+    }
+    let month = &replay.by_timeframe[0];
+    assert_eq!((month.timeframe.as_str(), month.snapshots), ("30d", 6));
+    assert_eq!(replay.won_from_later_deals["30d"], 0.0);
+}
