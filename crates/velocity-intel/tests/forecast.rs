@@ -5,7 +5,7 @@
 
 use proptest::prelude::*;
 use velocity_intel::forecast::distribution::Distribution;
-use velocity_intel::forecast::{ForecastError, OpenDeal, RevenueModel, StageRecord};
+use velocity_intel::forecast::{ForecastError, NewBusiness, OpenDeal, RevenueModel, StageRecord};
 
 /// A pseudo-random pipeline (a linear congruential walk keeps it reproducible without a
 /// generator dependency in the tests).
@@ -60,6 +60,44 @@ fn simulated_moments_match_the_closed_form() {
     );
     let relative = (moments.standard_deviation / exact.standard_deviation - 1.0).abs();
     assert!(relative < 0.02, "sd off by {:.2}%", relative * 100.0);
+}
+
+#[test]
+fn new_business_adds_its_moments_and_is_simulated_with_them() {
+    let deals = pipeline(300, 4, 8);
+    let plain = RevenueModel::new(&deals, &histories(), 0.0).unwrap();
+    let arrivals = NewBusiness {
+        mean: 2_000_000.0,
+        variance: 4.0e11,
+    };
+    let model = plain.clone().with_new_business(arrivals).unwrap();
+    let (before, exact) = (plain.exact(), model.exact());
+    assert!((exact.mean - before.mean - arrivals.mean).abs() < 1e-6 * exact.mean);
+    let variance = exact.standard_deviation.powi(2) - before.standard_deviation.powi(2);
+    assert!((variance / arrivals.variance - 1.0).abs() < 1e-9);
+    let simulations = 40_000;
+    let moments = model.simulate(simulations, 3).unwrap().moments();
+    let standard_error = exact.standard_deviation / (simulations as f64).sqrt();
+    assert!((moments.mean - exact.mean).abs() < 3.0 * standard_error);
+    assert!((moments.standard_deviation / exact.standard_deviation - 1.0).abs() < 0.02);
+    // Known exactly, it shifts every trial by its mean.
+    let certain = NewBusiness {
+        mean: 500.0,
+        variance: 0.0,
+    };
+    let shifted = plain.clone().with_new_business(certain).unwrap();
+    let (low, high) = (
+        plain.simulate(1_000, 1).unwrap(),
+        shifted.simulate(1_000, 1).unwrap(),
+    );
+    assert!((high.percentiles().p50 - low.percentiles().p50 - 500.0).abs() < 1e-6);
+    for bad in [f64::NAN, -1.0, f64::INFINITY] {
+        let refused = plain.clone().with_new_business(NewBusiness {
+            mean: bad,
+            variance: 1.0,
+        });
+        assert!(matches!(refused, Err(ForecastError::NewBusiness(_))));
+    }
 }
 
 #[test]

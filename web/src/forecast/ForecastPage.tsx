@@ -102,6 +102,7 @@ export default function ForecastPage() {
             <div className="card metric"><div className="metric-label">Worst case (P10)</div><div className="metric-value">{money(data.worst_case, currency)}</div></div>
             <div className="card metric"><div className="metric-label">Best case (P90)</div><div className="metric-value">{money(data.best_case, currency)}</div></div>
             <div className="card metric"><div className="metric-label">Already won</div><div className="metric-value">{money(data.closed_won.revenue, currency)}</div><div className="metric-hint">{data.closed_won.deals} deals</div></div>
+            <div className="card metric"><div className="metric-label">From deals not yet created</div><div className="metric-value">{money(data.new_business.mean, currency)}</div><div className="metric-hint">expected, from how fast new deals have been won</div></div>
             <div className="card metric"><div className="metric-label">Open deals counted</div><div className="metric-value">{data.deals_analyzed}</div><div className="metric-hint">{data.period.start} to {data.period.end}</div></div>
           </section>
           <section className="card" aria-labelledby="distribution-title">

@@ -12,12 +12,17 @@
 //! simulation ([`RevenueModel::simulate`]) is checked against. An independent draw per deal
 //! would average out and leave the revenue distribution unchanged, which is why the draw is
 //! per stage and per trial.
+//!
+//! Deals not created yet add their own independent share ([`arrivals`]), given by its mean and
+//! variance and drawn as a Gamma with those moments.
 
+pub mod arrivals;
 pub mod distribution;
 mod simulate;
 pub mod slippage;
 pub mod stats;
 
+pub use arrivals::NewBusiness;
 pub use simulate::{Band, Simulation};
 pub use stats::{Moments, Percentiles};
 
@@ -86,6 +91,8 @@ pub enum ForecastError {
     },
     #[error("revenue already closed must be a finite amount of zero or more, got {0}")]
     Certain(f64),
+    #[error("new business must have a finite mean and variance of zero or more, got {0:?}")]
+    NewBusiness(NewBusiness),
     #[error("the number of simulations must be between 1 and {max}, got {got}")]
     Simulations { got: usize, max: usize },
 }
@@ -105,6 +112,7 @@ pub struct RevenueModel {
     /// Terms of each stage, in stage order.
     by_stage: Vec<Vec<Term>>,
     certain: f64,
+    new_business: NewBusiness,
 }
 
 impl RevenueModel {
@@ -135,7 +143,21 @@ impl RevenueModel {
             stages: stages.to_vec(),
             by_stage,
             certain,
+            new_business: NewBusiness::default(),
         })
+    }
+
+    /// The same model with revenue from deals not created yet.
+    pub fn with_new_business(
+        mut self,
+        new_business: NewBusiness,
+    ) -> Result<RevenueModel, ForecastError> {
+        let valid = |x: f64| x.is_finite() && x >= 0.0;
+        if !(valid(new_business.mean) && valid(new_business.variance)) {
+            return Err(ForecastError::NewBusiness(new_business));
+        }
+        self.new_business = new_business;
+        Ok(self)
     }
 
     /// Mean and standard deviation of revenue, in closed form.
@@ -144,8 +166,8 @@ impl RevenueModel {
     /// `Var R = Σ_i v_i² (m_i − m_i² − b_i² Var θ_s) + Σ_s (Σ_{i∈s} v_i b_i)² Var θ_s`
     /// where `m_i` is the deal's mean probability and `b_i` its slope.
     pub fn exact(&self) -> Moments {
-        let mut mean = self.certain;
-        let mut variance = 0.0;
+        let mut mean = self.certain + self.new_business.mean;
+        let mut variance = self.new_business.variance;
         for (record, terms) in self.stages.iter().zip(&self.by_stage) {
             let theta_mean = record.mean();
             let theta_variance = record.variance();

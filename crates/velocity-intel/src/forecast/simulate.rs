@@ -10,8 +10,8 @@
 //! conditional mean and variance, so a trial costs the same whatever the pipeline's size.
 
 use super::stats::{Moments, Percentiles};
-use super::{ForecastError, RevenueModel, Term};
-use rand_distr::{Beta, Distribution, StandardNormal};
+use super::{ForecastError, NewBusiness, RevenueModel, Term};
+use rand_distr::{Beta, Distribution, Gamma, StandardNormal};
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -171,6 +171,7 @@ impl RevenueModel {
             });
         }
         let plan = self.plan();
+        let arrivals = self.arrivals();
         let mut totals = vec![0.0; simulations];
         let chunks: Vec<(usize, &mut [f64])> =
             totals.chunks_mut(TRIALS_PER_CHUNK).enumerate().collect();
@@ -183,10 +184,10 @@ impl RevenueModel {
         }
         std::thread::scope(|scope| {
             for share in shares {
-                let plan = &plan;
+                let (plan, arrivals) = (&plan, &arrivals);
                 scope.spawn(move || {
                     for (number, trials) in share {
-                        self.run_chunk(trials, plan, seed, number as u64);
+                        self.run_chunk(trials, plan, arrivals, seed, number as u64);
                     }
                 });
             }
@@ -195,11 +196,32 @@ impl RevenueModel {
         Ok(Simulation { totals })
     }
 
-    fn run_chunk(&self, trials: &mut [f64], plan: &[StagePlan], seed: u64, chunk: u64) {
+    /// New business per trial: a Gamma with its mean and variance, or its mean when certain.
+    fn arrivals(&self) -> Result<Gamma<f64>, f64> {
+        let NewBusiness { mean, variance } = self.new_business;
+        if mean > 0.0 && variance > 0.0 {
+            Gamma::new(mean * mean / variance, variance / mean).map_err(|_| mean)
+        } else {
+            Err(mean)
+        }
+    }
+
+    fn run_chunk(
+        &self,
+        trials: &mut [f64],
+        plan: &[StagePlan],
+        arrivals: &Result<Gamma<f64>, f64>,
+        seed: u64,
+        chunk: u64,
+    ) {
         let mut rng =
             Xoshiro256PlusPlus::seed_from_u64(seed ^ chunk.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         for total in trials.iter_mut() {
-            let mut revenue = self.certain;
+            let mut revenue = self.certain
+                + match arrivals {
+                    Ok(gamma) => gamma.sample(&mut rng),
+                    Err(mean) => *mean,
+                };
             for stage in plan {
                 let theta = stage
                     .posterior

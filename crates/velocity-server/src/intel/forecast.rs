@@ -1,6 +1,7 @@
 //! The revenue forecast for a period: open deals in scope, each with its win probability (its
-//! current score, else its stage's win rate) and the chance its close date holds, simulated
-//! with `velocity-intel` and summed up by stage, category, owner and pipeline.
+//! current score, else its stage's win rate) and the chance its close date holds, plus what
+//! deals not created yet bring (whole-workspace forecasts only), simulated with
+//! `velocity-intel` and summed up by stage, category, owner and pipeline.
 
 use super::inputs::ForecastInputs;
 use super::learn::Learned;
@@ -12,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use velocity_domain::values::now_timestamp;
 use velocity_domain::WorkspaceId;
 use velocity_intel::forecast::slippage::SlipModel;
-use velocity_intel::forecast::{OpenDeal, RevenueModel, StageRecord};
+use velocity_intel::forecast::{NewBusiness, OpenDeal, RevenueModel, StageRecord};
 use velocity_store::intel::state::{ForecastDeal, ForecastScope, StageInfo};
 use velocity_store::intel::{date_days, days_date};
 use velocity_store::Db;
@@ -229,7 +230,19 @@ pub async fn forecast(
             weighted,
         });
     }
-    let model = RevenueModel::new(&deals, &records, won_revenue).map_err(ApiError::internal)?;
+    // Deals not created yet belong to no owner or pipeline, so only the whole workspace's
+    // forecast counts them.
+    let whole_workspace = request.scope.pipeline_id.is_none() && request.scope.owner_id.is_none();
+    let arrivals = if whole_workspace {
+        learned
+            .lead_times
+            .new_business((end_days - today_days + 1) as f64)
+    } else {
+        NewBusiness::default()
+    };
+    let model = RevenueModel::new(&deals, &records, won_revenue)
+        .and_then(|model| model.with_new_business(arrivals))
+        .map_err(ApiError::internal)?;
     let simulation = model
         .simulate(request.simulations, request.seed)
         .map_err(|e| ApiError::validation("simulations", e.to_string()))?;
@@ -283,6 +296,7 @@ pub async fn forecast(
         "standard_deviation": money(moments.standard_deviation),
         "deals_analyzed": deals.len(),
         "closed_won": {"deals": won_deals, "revenue": money(won_revenue)},
+        "new_business": {"mean": money(arrivals.mean), "standard_deviation": money(arrivals.variance.sqrt())},
         "breakdown_by_stage": by_stage.into_iter().map(|(stage, (r, probability))| json!({
             "stage_id": stages[stage].id, "stage": stages[stage].name, "deals": r.deals,
             "total_value": money(r.total_value), "weighted_value": money(r.weighted_value),

@@ -1,6 +1,6 @@
 //! What a workspace's history teaches: each open stage's record of wins and losses among the
 //! deals that passed through it, how far actual wins land from the close dates deals
-//! carried, and the team's norms. Stored as one JSON document per workspace.
+//! carried, how long new deals take to be won, and the team's norms. Stored as one JSON document per workspace.
 
 use super::training::WinModel;
 use crate::error::ApiError;
@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use velocity_domain::values::now_timestamp;
 use velocity_domain::WorkspaceId;
+use velocity_intel::forecast::arrivals::LeadTimes;
 use velocity_intel::forecast::slippage::SlipModel;
 use velocity_intel::forecast::StageRecord;
 use velocity_intel::timeline::TeamNorms;
@@ -30,20 +31,34 @@ pub struct Learned {
     pub norms: TeamNorms,
     /// The learned win model, once enough deals closed after being open a while.
     pub model: Option<WinModel>,
+    /// How fast new deals turn into wins: what deals not created yet bring to a forecast.
+    #[serde(default)]
+    pub lead_times: LeadTimes,
 }
 
 impl Learned {
-    pub fn from_history(deals: &[DealFacts], stages: &[StageInfo]) -> Learned {
+    /// Learns from the deals as known at `now` (days since the epoch).
+    pub fn from_history(deals: &[DealFacts], stages: &[StageInfo], now: f64) -> Learned {
         let open: HashSet<&str> = stages
             .iter()
             .filter(|s| s.kind == "open")
             .map(|s| s.id.as_str())
             .collect();
         let trained_at = now_timestamp();
+        // A deal created already won (an imported history) says nothing about lead times.
+        let wins = deals.iter().filter_map(|deal| match deal.timeline.closed {
+            Some((won_at, true)) if won_at - deal.timeline.created_at > 1e-3 => Some((
+                deal.timeline.created_at,
+                won_at,
+                deal.amount.unwrap_or_default(),
+            )),
+            _ => None,
+        });
         let mut learned = Learned {
             model: super::training::train(deals, stages, &trained_at),
             trained_at,
             norms: TeamNorms::learn(deals.iter().map(|d| &d.timeline)),
+            lead_times: LeadTimes::learn(now, wins),
             ..Learned::default()
         };
         for deal in deals {

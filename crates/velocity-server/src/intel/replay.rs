@@ -68,7 +68,7 @@ pub async fn replay(
             .iter()
             .filter_map(|deal| as_of(deal, at, &stages))
             .collect();
-        let learned = Learned::from_history(&known, &stages);
+        let learned = Learned::from_history(&known, &stages, at);
         for timeframe in ended {
             let past = PastDay {
                 day,
@@ -191,7 +191,12 @@ impl PastDay<'_> {
             .iter()
             .map(|s| self.learned.stage_record(&s.id))
             .collect();
+        let arrivals = self
+            .learned
+            .lead_times
+            .new_business((days.1 - days.0 + 1) as f64);
         let simulation = RevenueModel::new(&open, &records, won_already)
+            .and_then(|model| model.with_new_business(arrivals))
             .map_err(ApiError::internal)?
             .simulate(request.simulations, request.seed)
             .map_err(|e| ApiError::validation("simulations", e.to_string()))?;

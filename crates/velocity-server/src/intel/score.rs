@@ -216,11 +216,11 @@ impl Analysis {
     pub async fn run(db: &Db, workspace: WorkspaceId) -> Result<Analysis, ApiError> {
         let deals = db.deal_facts(workspace, DealScope::All).await?;
         let stages = db.stages(workspace).await?;
-        let learned = Learned::from_history(&deals, &stages);
+        let now = super::now_days();
+        let learned = Learned::from_history(&deals, &stages, now);
         let payload = serde_json::to_string(&learned).map_err(ApiError::internal)?;
         db.save_intel_state(workspace, &learned.trained_at, &payload)
             .await?;
-        let now = super::now_days();
         let by_id: HashMap<&str, &StageInfo> = stages.iter().map(|s| (s.id.as_str(), s)).collect();
         let scores = deals
             .iter()

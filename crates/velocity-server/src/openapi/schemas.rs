@@ -420,6 +420,7 @@ pub(super) fn fixed() -> Map<String, Value> {
                 "worst_case": number, "likely_case": number, "best_case": number,
                 "mean_forecast": number, "standard_deviation": number, "deals_analyzed": integer,
                 "closed_won": object(json!({"deals": integer, "revenue": number}), &["deals", "revenue"]),
+                "new_business": object(json!({"mean": number, "standard_deviation": number}), &["mean", "standard_deviation"]),
                 "breakdown_by_stage": {"type": "array", "items": object(json!({
                     "stage_id": string, "stage": string, "deals": integer, "total_value": number,
                     "weighted_value": number, "avg_probability": number,
@@ -455,6 +456,7 @@ pub(super) fn fixed() -> Map<String, Value> {
                 "best_case",
                 "deals_analyzed",
                 "closed_won",
+                "new_business",
                 "breakdown_by_stage",
                 "by_category",
                 "simulation_stats",

@@ -10,6 +10,7 @@ use velocity_testkit::{both_databases, Session, TestApp};
 
 both_databases!(a_deal_written_with_its_past_reads_as_if_lived);
 both_databases!(past_forecasts_are_rebuilt_from_what_was_known_then);
+both_databases!(the_forecast_counts_deals_not_created_yet);
 
 fn ago(days: i64) -> DateTime<Utc> {
     Utc::now() - Duration::days(days)
@@ -193,4 +194,50 @@ async fn past_forecasts_are_rebuilt_from_what_was_known_then(app: TestApp) {
     let month = &replay.by_timeframe[0];
     assert_eq!((month.timeframe.as_str(), month.snapshots), ("30d", 6));
     assert_eq!(replay.won_from_later_deals["30d"], 0.0);
+}
+
+async fn the_forecast_counts_deals_not_created_yet(app: TestApp) {
+    let session = app.signup("arrivals@example.com", "Arrivals").await;
+    let stages = stage_ids(&session).await;
+    let won = &stages.iter().find(|s| s.1 == "won").unwrap().0;
+    // Twenty deals created over the past year, each won ten days after it was opened.
+    for i in 0..20 {
+        let born = ago(100 + i * 10);
+        live(
+            &app,
+            &session,
+            vec![
+                (
+                    born,
+                    json!({"name": format!("Deal {i}"), "amount": 1000, "stage_id": stages[0].0}),
+                ),
+                (born + Duration::days(10), json!({"stage_id": won})),
+            ],
+        )
+        .await;
+    }
+    let (status, _) = session.post(&session.ws("/deals/score"), json!({})).await;
+    assert_eq!(status, 200);
+    let (_, forecast) = session
+        .get(&session.ws("/forecast?timeframe=30d&simulations=2000"))
+        .await;
+    // 20 × 1,000 won per 355 days of creation that could show a ten-day lead, over the
+    // 20 days of the next 30 whose new deals can still be won in time.
+    let expected = 20_000.0 / 355.0 * 20.0;
+    let mean = forecast["new_business"]["mean"].as_f64().unwrap();
+    assert!((mean - expected).abs() < 0.01, "{forecast}");
+    assert!((forecast["exact"]["mean"].as_f64().unwrap() - expected).abs() < 0.01);
+    assert_eq!(forecast["deals_analyzed"], 0);
+    assert!(
+        forecast["likely_case"].as_f64().unwrap() > 0.0,
+        "{forecast}"
+    );
+    // An owner's forecast leaves them out: nobody owns a deal not created yet.
+    let (_, mine) = session
+        .get(&session.ws(&format!(
+            "/forecast?timeframe=30d&owner_id={}",
+            session.user_id
+        )))
+        .await;
+    assert_eq!(mine["new_business"]["mean"], 0.0, "{mine}");
 }
