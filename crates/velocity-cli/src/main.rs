@@ -11,6 +11,11 @@ use std::path::PathBuf;
 use velocity_server::{Application, Config};
 use velocity_store::{Db, DbConfig};
 
+/// Many small, short-lived allocations per request (rows, JSON maps, response bodies) from
+/// several threads: mimalloc serves them faster than glibc's malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Velocity: the self-hosted sales operating system.
 ///
 /// With no database flag, data lives in ./velocity-data/velocity.db (SQLite). Point

@@ -53,9 +53,8 @@ pub struct Db {
     creates: CreateQueue,
 }
 
-/// Per-connection settings. The page cache is per connection (8 MiB each); reads beyond it
-/// come from the operating system's file cache, shared by all connections, through a memory
-/// map (256 MiB) rather than a system call per page.
+/// Per-connection settings. The page cache is per connection (16 MiB each); reads beyond it
+/// come from the operating system's file cache, shared by all connections.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16384; \
      PRAGMA temp_store = MEMORY;";
