@@ -100,7 +100,7 @@ fn describe(encoder: &Encoder, f: usize, slot: Slot, value: &FeatureValue) -> St
     let Some(feature) = encoder.features.get(f) else {
         return String::new();
     };
-    let name = &feature.spec.name;
+    let name = &feature.spec.label;
     let rate = encoder.stats(f, slot).map(percent).unwrap_or_default();
     let text = value
         .as_category()

@@ -103,7 +103,7 @@ fn a_known_signal_is_found_with_its_direction() {
     assert!(
         budget
             .detail
-            .starts_with("budget is \"Yes\" (deals with this value won"),
+            .starts_with("Budget allocated is \"Yes\" (deals with this value won"),
         "{}",
         budget.detail
     );
