@@ -65,15 +65,10 @@ impl Fuzzy {
         workspace: &str,
         kind: ObjectKind,
     ) -> Result<Option<Fuzzy>, StoreError> {
-        let (records, profiles) = duplicates::profiles(conn, workspace, kind).await?;
+        let (ids, profiles) = duplicates::profiles(conn, workspace, kind).await?;
         if profiles.is_empty() {
             return Ok(None);
         }
-        let ids = records
-            .iter()
-            .map(|r| r["id"].as_str().unwrap_or_default().to_string())
-            .collect();
-        drop(records);
         let index = tokio::task::spawn_blocking(move || Index::new(profiles))
             .await
             .map_err(|e| StoreError::Io(e.to_string()))?;
