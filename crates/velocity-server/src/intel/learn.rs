@@ -1,6 +1,7 @@
 //! What a workspace's history teaches: each open stage's record of wins and losses among the
 //! deals that passed through it, how far actual wins land from the close dates deals
-//! carried, how long new deals take to be won, and the team's norms. Stored as one JSON document per workspace.
+//! carried, how long new deals take to be won, and the team's norms. Stored as one JSON
+//! document per workspace.
 
 use super::training::WinModel;
 use crate::error::ApiError;

@@ -1,6 +1,6 @@
 //! The learned win model: closed deals looked at as they stood while still open (point-in-time
-//! snapshots read off their timelines, at fixed ages), never in their final state, so time in stage, activity
-//! counts and amounts cannot leak the outcome. A deal created already closed (an imported
+//! snapshots read off their timelines, at fixed ages), never in their final state, so time in
+//! stage, activity counts and amounts cannot leak the outcome. A deal created already closed (an imported
 //! history, say) has no open moment to learn from and is left out. The account's industry and
 //! size and the deal's products are read as they are now: they describe the deal rather than
 //! its progress, and their history is not in the deal's events.
