@@ -143,15 +143,20 @@ fn users_demo_and_backups_work_on_a_data_directory() {
     let output = velocity(&["demo", "--data-dir", data, "--deals", "30"]);
     assert!(output.status.success(), "{}", text(&output));
     assert!(text(&output).contains("demo@velocity.local"));
+    let eval_forecast = |workspace: &str, options: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "forecast",
+            "--data-dir",
+            data,
+            "--workspace",
+            workspace,
+        ];
+        args.extend_from_slice(options);
+        velocity(&args)
+    };
     // A new workspace has no past forecasts to score yet; unknown workspaces are refused.
-    let output = velocity(&[
-        "eval",
-        "forecast",
-        "--data-dir",
-        data,
-        "--workspace",
-        "Skyline Estates",
-    ]);
+    let output = eval_forecast("Skyline Estates", &[]);
     assert!(output.status.success(), "{}", text(&output));
     assert!(
         text(&output).contains("Stored snapshots: 0 scored"),
@@ -159,19 +164,10 @@ fn users_demo_and_backups_work_on_a_data_directory() {
         text(&output)
     );
     // Its history can be replayed: the forecasts of past weeks, rebuilt and scored.
-    let output = velocity(&[
-        "eval",
-        "forecast",
-        "--data-dir",
-        data,
-        "--workspace",
+    let output = eval_forecast(
         "Skyline Estates",
-        "--replay",
-        "8",
-        "--simulations",
-        "200",
-        "--json",
-    ]);
+        &["--replay", "8", "--simulations", "200", "--json"],
+    );
     assert!(output.status.success(), "{}", text(&output));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let replayed = report["replay"]["by_timeframe"].as_array().unwrap();
@@ -181,15 +177,7 @@ fn users_demo_and_backups_work_on_a_data_directory() {
     assert_eq!(month["snapshots"], 4, "{report}");
     assert!(month["mean_crps"].as_f64().unwrap() >= 0.0);
     assert!(month["mean_crps_weighted_pipeline"].is_number());
-    let output = velocity(&[
-        "eval",
-        "forecast",
-        "--data-dir",
-        data,
-        "--workspace",
-        "Nowhere",
-    ]);
-    assert!(!output.status.success());
+    assert!(!eval_forecast("Nowhere", &[]).status.success());
     let copy = dir.join("copy.db");
     let output = velocity(&[
         "backup",

@@ -187,15 +187,21 @@ impl DealTimeline {
         }
     }
 
+    /// Whether the deal was open before it closed: one created already closed (an imported
+    /// history) never was.
+    pub fn lived_open(&self) -> bool {
+        self.closed
+            .is_none_or(|(closed_at, _)| closed_at - self.created_at >= ONE_SECOND)
+    }
+
     /// For a closed deal, how many days its actual close landed after each close date it
     /// carried (negative when early): what the slippage model learns from.
     pub fn close_delays(&self) -> Vec<i64> {
         let Some((closed_at, _)) = self.closed else {
             return Vec::new();
         };
-        // A deal created already closed (an imported history) was never open, so its close
-        // dates say nothing about slipping.
-        if closed_at - self.created_at < ONE_SECOND {
+        // A deal that was never open says nothing about slipping.
+        if !self.lived_open() {
             return Vec::new();
         }
         let mut seen: Vec<f64> = Vec::new();

@@ -5,7 +5,7 @@
 
 use crate::error::StoreError;
 use crate::records::sql::{decode_record, select_list};
-use crate::records::{fetch, Record};
+use crate::records::{links, placeholders, Record};
 use crate::Db;
 use futures_util::TryStreamExt;
 use serde::Serialize;
@@ -85,21 +85,24 @@ impl Db {
         .map_err(|e| StoreError::Io(e.to_string()))?;
         let (found, ids) = found;
         // Only the records of the groups shown are read in full.
+        let shown: Vec<&str> = found
+            .iter()
+            .flat_map(|f| f.members.iter().map(|&m| ids[m].as_str()))
+            .collect();
         let mut conn = self.reader().acquire().await?;
-        let mut groups = Vec::with_capacity(found.len());
-        for found in found {
-            let mut records = Vec::with_capacity(found.members.len());
-            for &member in &found.members {
-                let record = fetch(&mut conn, &workspace, kind, &ids[member], false, "").await?;
-                records.extend(record);
-            }
-            groups.push(DuplicateGroup {
+        let mut records = records_by_id(&mut conn, &workspace, kind, &shown).await?;
+        Ok(found
+            .into_iter()
+            .map(|found| DuplicateGroup {
                 confidence: found.confidence,
-                records,
+                records: found
+                    .members
+                    .iter()
+                    .filter_map(|&m| records.remove(&ids[m]))
+                    .collect(),
                 pairs: found.pairs,
-            });
-        }
-        Ok(groups)
+            })
+            .collect())
     }
 }
 
@@ -171,6 +174,40 @@ pub(crate) async fn profiles(
         profiles.push(profile(kind, &record, &companies));
     }
     Ok((ids, profiles))
+}
+
+/// The live records with these ids, with their links, read in batches.
+async fn records_by_id(
+    conn: &mut AnyConnection,
+    workspace: &str,
+    kind: ObjectKind,
+    ids: &[&str],
+) -> Result<HashMap<String, Record>, StoreError> {
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let statement = format!(
+            "SELECT {} FROM {} WHERE workspace_id = $1 AND deleted_at IS NULL AND id IN ({})",
+            select_list(kind),
+            kind.plural(),
+            placeholders(2, chunk.len())
+        );
+        let mut query = sqlx::query(&statement).bind(workspace);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        let mut records = query
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|row| decode_record(kind, row))
+            .collect::<Result<Vec<Record>, StoreError>>()?;
+        links::load(conn, workspace, kind, &mut records).await?;
+        for record in records {
+            let id = record["id"].as_str().unwrap_or_default().to_owned();
+            found.insert(id, record);
+        }
+    }
+    Ok(found)
 }
 
 async fn account_names(

@@ -92,18 +92,20 @@ impl Rollup {
     }
 }
 
-/// The chance that a deal with win probability `win` closes inside the period that ends on
-/// `end` (days since the epoch) as seen on `today`, and the category it counts in; `None` when
-/// it cannot count: no close date, no chance of closing in time, or left out of the forecast.
+/// The chance that a deal with win probability `win`, expected on `close_date` and with the
+/// category override `set_category`, closes inside the period that ends on `end` (days since
+/// the epoch) as seen on `today`, and the category it counts in; `None` when it cannot count:
+/// no close date, no chance of closing in time, or left out of the forecast.
 pub fn chances(
-    deal: &ForecastDeal,
+    close_date: Option<&str>,
+    set_category: Option<&str>,
     win: f64,
     slip: &SlipModel,
     (today, end): (i64, i64),
 ) -> Option<(f64, &'static str)> {
-    let expected = deal.close_date.as_deref().and_then(date_days)?;
+    let expected = close_date.and_then(date_days)?;
     let close = slip.close_probability(today, expected as i64, end);
-    let group = category(deal.forecast_category.as_deref(), win);
+    let group = category(set_category, win);
     (close > 0.0 && group != "omitted").then_some((close, group))
 }
 
@@ -195,7 +197,13 @@ pub async fn forecast(
             .scored_probability
             .unwrap_or_else(|| learned.stage_probability(info))
             .clamp(0.0, 1.0);
-        let Some((close, group)) = chances(deal, win, &slip, (today_days, end_days)) else {
+        let Some((close, group)) = chances(
+            deal.close_date.as_deref(),
+            deal.forecast_category.as_deref(),
+            win,
+            &slip,
+            (today_days, end_days),
+        ) else {
             continue;
         };
         let adjusted = win * close;

@@ -48,7 +48,7 @@ impl Learned {
         let trained_at = now_timestamp();
         // A deal created already won (an imported history) says nothing about lead times.
         let wins = deals.iter().filter_map(|deal| match deal.timeline.closed {
-            Some((won_at, true)) if won_at - deal.timeline.created_at > 1e-3 => Some((
+            Some((won_at, true)) if deal.timeline.lived_open() => Some((
                 deal.timeline.created_at,
                 won_at,
                 deal.amount.unwrap_or_default(),

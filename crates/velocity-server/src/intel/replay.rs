@@ -18,7 +18,7 @@ use velocity_domain::WorkspaceId;
 use velocity_intel::forecast::{OpenDeal, RevenueModel};
 use velocity_intel::timeline::value_at;
 use velocity_store::intel::facts::{DealFacts, DealScope};
-use velocity_store::intel::state::{ForecastDeal, StageInfo};
+use velocity_store::intel::state::StageInfo;
 use velocity_store::intel::{date_days, days_date};
 use velocity_store::Db;
 
@@ -69,15 +69,9 @@ pub async fn replay(
             .filter_map(|deal| as_of(deal, at, &stages))
             .collect();
         let learned = Learned::from_history(&known, &stages, at);
+        let past = PastDay::new(day, &known, &learned, &stages);
         for timeframe in ended {
-            let past = PastDay {
-                day,
-                timeframe,
-                known: &known,
-                learned: &learned,
-                stages: &stages,
-            };
-            let (score, won_later) = past.forecast(&deals, request)?;
+            let (score, won_later) = past.forecast(timeframe, &deals, request)?;
             let totals = later.entry(timeframe).or_default();
             totals.0 += won_later;
             totals.1 += score.actual;
@@ -117,73 +111,93 @@ fn as_of(deal: &DealFacts, at: f64, stages: &[StageInfo]) -> Option<DealFacts> {
     })
 }
 
-/// One forecast as it would have been made on `day`.
+/// What a forecast made on `day` could see: the deals as they stood, what had been learned,
+/// and each open deal's stage and win probability, scored once for all timeframes.
 struct PastDay<'a> {
     day: NaiveDate,
-    timeframe: &'static str,
+    at: f64,
     known: &'a [DealFacts],
     learned: &'a Learned,
     stages: &'a [StageInfo],
+    /// Per known deal: its stage's position and win probability, when it was open.
+    open: Vec<Option<(usize, f64)>>,
 }
 
-impl PastDay<'_> {
-    /// The forecast, scored against what all `deals` went on to win, and the part of that won
-    /// by deals created after the day.
-    fn forecast(
-        &self,
-        deals: &[DealFacts],
-        request: &ReplayRequest,
-    ) -> Result<(SnapshotScore, f64), ApiError> {
-        let (start, end) = period(self.timeframe, self.day);
-        let (start_text, end_text) = (start.to_string(), end.to_string());
-        let in_period =
-            |date: Option<&String>| date.is_some_and(|d| *d >= start_text && *d <= end_text);
-        let at = date_days(&self.day.to_string()).unwrap_or_default();
-        let days = (at as i64, date_days(&end_text).unwrap_or_default() as i64);
-        let slip = self.learned.slip_model();
-        let by_id: HashMap<&str, &StageInfo> =
-            self.stages.iter().map(|s| (s.id.as_str(), s)).collect();
-        let index: HashMap<&str, usize> = self
-            .stages
+impl<'a> PastDay<'a> {
+    fn new(
+        day: NaiveDate,
+        known: &'a [DealFacts],
+        learned: &'a Learned,
+        stages: &'a [StageInfo],
+    ) -> PastDay<'a> {
+        let at = date_days(&day.to_string()).unwrap_or_default();
+        let by_id: HashMap<&str, &StageInfo> = stages.iter().map(|s| (s.id.as_str(), s)).collect();
+        let index: HashMap<&str, usize> = stages
             .iter()
             .enumerate()
             .map(|(i, s)| (s.id.as_str(), i))
             .collect();
+        let open = known
+            .iter()
+            .map(|deal| {
+                let stage = *index.get(deal.stage_id.as_str())?;
+                deal.timeline
+                    .closed
+                    .is_none()
+                    .then(|| (stage, score_deal(deal, &by_id, learned, at).win_probability))
+            })
+            .collect();
+        PastDay {
+            day,
+            at,
+            known,
+            learned,
+            stages,
+            open,
+        }
+    }
+
+    /// The forecast for `timeframe`, scored against what all `deals` went on to win, and the
+    /// part of that won by deals created after the day.
+    fn forecast(
+        &self,
+        timeframe: &'static str,
+        deals: &[DealFacts],
+        request: &ReplayRequest,
+    ) -> Result<(SnapshotScore, f64), ApiError> {
+        let (start, end) = period(timeframe, self.day);
+        let (start_text, end_text) = (start.to_string(), end.to_string());
+        let in_period =
+            |date: Option<&String>| date.is_some_and(|d| *d >= start_text && *d <= end_text);
+        let days = (
+            self.at as i64,
+            date_days(&end_text).unwrap_or_default() as i64,
+        );
+        let slip = self.learned.slip_model();
         let mut won_already = 0.0;
         let mut weighted_pipeline = 0.0;
         let mut open = Vec::new();
-        for deal in self.known {
+        for (deal, seen) in self.known.iter().zip(&self.open) {
             let amount = deal.amount.unwrap_or_default().max(0.0);
-            match deal.timeline.closed {
-                Some((_, true)) if in_period(deal.close_date.as_ref()) => won_already += amount,
-                Some(_) => {}
-                None => {
-                    let Some(&stage) = index.get(deal.stage_id.as_str()) else {
-                        continue;
-                    };
-                    if deal.close_date.as_ref().is_some_and(|d| *d <= end_text) {
-                        weighted_pipeline += amount * self.stages[stage].probability;
-                    }
-                    let win = score_deal(deal, &by_id, self.learned, at).win_probability;
-                    let seen = ForecastDeal {
-                        id: deal.id.clone(),
-                        pipeline_id: deal.pipeline_id.clone(),
-                        stage_id: deal.stage_id.clone(),
-                        owner_id: deal.owner_id.clone(),
-                        amount,
-                        close_date: deal.close_date.clone(),
-                        forecast_category: None,
-                        scored_probability: Some(win),
-                    };
-                    if let Some((close, _)) = chances(&seen, win, &slip, days) {
-                        open.push(OpenDeal {
-                            value: amount,
-                            win_probability: win,
-                            close_probability: close,
-                            stage,
-                        });
-                    }
+            let Some((stage, win)) = *seen else {
+                if matches!(deal.timeline.closed, Some((_, true)))
+                    && in_period(deal.close_date.as_ref())
+                {
+                    won_already += amount;
                 }
+                continue;
+            };
+            if deal.close_date.as_ref().is_some_and(|d| *d <= end_text) {
+                weighted_pipeline += amount * self.stages[stage].probability;
+            }
+            let close_date = deal.close_date.as_deref();
+            if let Some((close, _)) = chances(close_date, None, win, &slip, days) {
+                open.push(OpenDeal {
+                    value: amount,
+                    win_probability: win,
+                    close_probability: close,
+                    stage,
+                });
             }
         }
         let records: Vec<_> = self
@@ -200,10 +214,6 @@ impl PastDay<'_> {
             .map_err(ApiError::internal)?
             .simulate(request.simulations, request.seed)
             .map_err(|e| ApiError::validation("simulations", e.to_string()))?;
-        let stats = simulation.percentiles();
-        let quantiles = [
-            stats.p5, stats.p10, stats.p25, stats.p50, stats.p75, stats.p90, stats.p95,
-        ];
         let (mut actual, mut won_later) = (0.0, 0.0);
         for deal in deals {
             if matches!(deal.timeline.closed, Some((_, true)))
@@ -211,17 +221,17 @@ impl PastDay<'_> {
             {
                 let amount = deal.amount.unwrap_or_default().max(0.0);
                 actual += amount;
-                if deal.timeline.created_at > at {
+                if deal.timeline.created_at > self.at {
                     won_later += amount;
                 }
             }
         }
         let mut score = SnapshotScore::new(
-            format!("replay-{}-{}", self.day, self.timeframe),
+            format!("replay-{}-{timeframe}", self.day),
             self.day.to_string(),
-            self.timeframe.to_owned(),
+            timeframe.to_owned(),
             (start_text.clone(), end_text.clone()),
-            &quantiles,
+            &simulation.percentiles().at_levels(),
             actual,
         );
         score.weighted_pipeline = Some(won_already + weighted_pipeline);

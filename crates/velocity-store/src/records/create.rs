@@ -54,12 +54,7 @@ pub(crate) async fn insert_records_without_events(
     let mut records = Vec::with_capacity(inputs.len());
     let mut errors = velocity_domain::ValidationErrors::default();
     for (index, input) in inputs.iter().enumerate() {
-        let mut record = merge(&blank(kind), input);
-        record.insert("id".into(), Value::String(new_id().to_string()));
-        record.insert("version".into(), Value::from(1));
-        record.insert("created_at".into(), Value::String(now.clone()));
-        record.insert("updated_at".into(), Value::String(now.clone()));
-        record.insert("deleted_at".into(), Value::Null);
+        let mut record = new_record(kind, input, &now);
         match prepare_one(
             &book,
             kind,
@@ -76,6 +71,18 @@ pub(crate) async fn insert_records_without_events(
     errors.into_result(()).map_err(StoreError::Invalid)?;
     insert_prepared(conn, &workspace, kind, &records).await?;
     Ok(records)
+}
+
+/// A new record of `kind` holding `input`, with a fresh id, at version 1, created `now`;
+/// its rules have not run yet.
+pub(crate) fn new_record(kind: ObjectKind, input: &RecordInput, now: &str) -> Record {
+    let mut record = merge(&blank(kind), input);
+    record.insert("id".into(), Value::String(new_id().to_string()));
+    record.insert("version".into(), Value::from(1));
+    record.insert("created_at".into(), Value::String(now.to_owned()));
+    record.insert("updated_at".into(), Value::String(now.to_owned()));
+    record.insert("deleted_at".into(), Value::Null);
+    record
 }
 
 /// Writes new records whose rules have run: checks their references, inserts them with their

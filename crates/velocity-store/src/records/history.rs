@@ -5,7 +5,7 @@
 //! time. The demo writes its deals this way; intelligence learns from such histories as from
 //! lived ones.
 
-use super::create::insert_prepared;
+use super::create::{insert_prepared, new_record};
 use super::{blank, diff, merge, prepare_one, stage_book, Record};
 use crate::error::StoreError;
 use crate::events::{self, Draft, WriteContext};
@@ -13,7 +13,7 @@ use crate::Db;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use velocity_domain::values::format_timestamp;
-use velocity_domain::{new_id, ObjectKind, RecordInput, ValidationErrors};
+use velocity_domain::{ObjectKind, RecordInput, ValidationErrors};
 
 /// One step of a record's life: when it happened and what it set (the whole record for the
 /// first step, a partial update for the others).
@@ -43,13 +43,8 @@ impl Db {
                 )));
             };
             let born = format_timestamp(born);
-            let id = new_id().to_string();
-            let mut record = merge(&empty, &first);
-            record.insert("id".into(), Value::String(id.clone()));
-            record.insert("version".into(), Value::from(1));
-            record.insert("created_at".into(), Value::String(born.clone()));
-            record.insert("updated_at".into(), Value::String(born.clone()));
-            record.insert("deleted_at".into(), Value::Null);
+            let mut record = new_record(kind, &first, &born);
+            let id = record["id"].as_str().unwrap_or_default().to_owned();
             prepare_one(&book, kind, None, &mut record, Some(index), &born)?;
             let changes = Value::Object(diff(kind, &empty, &record));
             drafts.push((draft(kind, &id, "created", changes), born));
