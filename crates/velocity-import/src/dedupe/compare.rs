@@ -4,7 +4,7 @@
 //! rare value (`siggins`) above agreement on a common one (`smith`).
 
 use super::index::hash;
-use super::profile::Profile;
+use super::profile::{Profile, Trait};
 use super::text::{self, one_typo_apart};
 use super::words::{words_level, TokenWeight, Words};
 
@@ -102,37 +102,37 @@ pub(crate) fn exact_keys(p: &Profile) -> Vec<(Field, u64)> {
             keys.push((field, hash(&[v])));
         }
     };
-    one(Field::GivenName, p.given.as_deref());
-    one(Field::FamilyName, p.family.as_deref());
+    one(Field::GivenName, p.given());
+    one(Field::FamilyName, p.family());
     one(
         Field::Organisation,
-        p.organisation.as_ref().map(|w| w.key.as_str()),
+        p.organisation.as_ref().map(|w| w.key()),
     );
-    one(Field::Title, p.title.as_ref().map(|w| w.key.as_str()));
-    one(Field::Locality, p.locality.as_ref().map(|w| w.key.as_str()));
-    one(Field::Category, p.category.as_ref().map(|w| w.key.as_str()));
-    one(Field::Postcode, p.postcode.as_deref());
-    one(Field::Region, p.region.as_deref());
-    one(Field::Country, p.country.as_deref());
-    one(Field::BirthDate, p.birth.as_deref());
-    for (field, values) in [
-        (Field::Email, &p.emails),
-        (Field::Domain, &p.domains),
-        (Field::Identifier, &p.identifiers),
+    one(Field::Title, p.title.as_ref().map(|w| w.key()));
+    one(Field::Locality, p.locality.as_ref().map(|w| w.key()));
+    one(Field::Category, p.category.as_ref().map(|w| w.key()));
+    one(Field::Postcode, p.postcode());
+    one(Field::Region, p.region());
+    one(Field::Country, p.country());
+    one(Field::BirthDate, p.birth());
+    for (field, t) in [
+        (Field::Email, Trait::Email),
+        (Field::Domain, Trait::Domain),
+        (Field::Identifier, Trait::Identifier),
     ] {
-        for v in values {
+        for v in p.all(t) {
             keys.push((field, hash(&[v])));
         }
     }
-    for v in &p.phones {
+    for v in p.phones() {
         keys.push((Field::Phone, hash(&[phone_tail(v)])));
     }
     if let Some(street) = &p.street {
-        if p.street_numbers.is_empty() {
-            keys.push((Field::Address, hash(&["", &street.key])));
+        if p.street_numbers().next().is_none() {
+            keys.push((Field::Address, hash(&["", street.key()])));
         }
-        for number in &p.street_numbers {
-            keys.push((Field::Address, hash(&[number, &street.key])));
+        for number in p.street_numbers() {
+            keys.push((Field::Address, hash(&[number, street.key()])));
         }
     }
     keys
@@ -148,29 +148,30 @@ pub(crate) fn compare(
     let (given, family) = names(a, b);
     out[Field::GivenName.index()] = given;
     out[Field::FamilyName.index()] = family;
-    out[Field::Organisation.index()] = both(&a.organisation, &b.organisation, |x, y| {
-        let (level, _, _) = words_level(x, y, Field::Organisation, weights);
-        Some(with_key(level, &x.key))
-    });
-    out[Field::Title.index()] = both(&a.title, &b.title, |x, y| {
+    out[Field::Organisation.index()] =
+        both(a.organisation.as_ref(), b.organisation.as_ref(), |x, y| {
+            let (level, _, _) = words_level(x, y, Field::Organisation, weights);
+            Some(with_key(level, x.key()))
+        });
+    out[Field::Title.index()] = both(a.title.as_ref(), b.title.as_ref(), |x, y| {
         labels(x, y, Field::Title, weights)
     });
-    out[Field::Category.index()] = both(&a.category, &b.category, |x, y| {
+    out[Field::Category.index()] = both(a.category.as_ref(), b.category.as_ref(), |x, y| {
         labels(x, y, Field::Category, weights)
     });
-    out[Field::Locality.index()] = both(&a.locality, &b.locality, |x, y| {
+    out[Field::Locality.index()] = both(a.locality.as_ref(), b.locality.as_ref(), |x, y| {
         let (level, hi, _) = words_level(x, y, Field::Locality, weights);
         match level {
-            Level::Exact => exact(hash(&[&x.key])),
+            Level::Exact => exact(hash(&[x.key()])),
             _ if hi >= 0.85 => self::level(Level::Close),
-            _ if text::initials_of(&x.key, &y.key) || text::initials_of(&y.key, &x.key) => {
+            _ if text::initials_of(x.key(), y.key()) || text::initials_of(y.key(), x.key()) => {
                 self::level(Level::Close)
             }
             _ => self::level(Level::Different),
         }
     });
     out[Field::Address.index()] = address(a, b, weights);
-    out[Field::Postcode.index()] = both(&a.postcode, &b.postcode, |x, y| {
+    out[Field::Postcode.index()] = both(a.postcode(), b.postcode(), |x, y| {
         if x == y {
             exact(hash(&[x]))
         } else if one_typo_apart(x, y) {
@@ -179,11 +180,11 @@ pub(crate) fn compare(
             level(Level::Different)
         }
     });
-    out[Field::Region.index()] = both(&a.region, &b.region, place);
-    out[Field::Country.index()] = both(&a.country, &b.country, place);
-    out[Field::BirthDate.index()] = both(&a.birth, &b.birth, |x, y| Some(birth(x, y)));
-    out[Field::Email.index()] = any_of(&a.emails, &b.emails, email);
-    out[Field::Phone.index()] = any_of(&a.phones, &b.phones, |x, y| {
+    out[Field::Region.index()] = both(a.region(), b.region(), place);
+    out[Field::Country.index()] = both(a.country(), b.country(), place);
+    out[Field::BirthDate.index()] = both(a.birth(), b.birth(), |x, y| Some(birth(x, y)));
+    out[Field::Email.index()] = any_of(a.emails(), b.emails(), email);
+    out[Field::Phone.index()] = any_of(a.phones(), b.phones(), |x, y| {
         let (x, y) = (phone_tail(x), phone_tail(y));
         if x == y {
             exact(hash(&[x]))
@@ -193,14 +194,15 @@ pub(crate) fn compare(
             level(Level::Different)
         }
     });
-    out[Field::Domain.index()] = any_of(&a.domains, &b.domains, |x, y| {
+    out[Field::Domain.index()] = any_of(a.all(Trait::Domain), b.all(Trait::Domain), |x, y| {
         if x == y {
             exact(hash(&[x]))
         } else {
             level(Level::Different)
         }
     });
-    out[Field::Identifier.index()] = any_of(&a.identifiers, &b.identifiers, |x, y| {
+    let (ids_a, ids_b) = (a.all(Trait::Identifier), b.all(Trait::Identifier));
+    out[Field::Identifier.index()] = any_of(ids_a, ids_b, |x, y| {
         if x == y {
             exact(hash(&[x]))
         } else if x.len() >= 5 && one_typo_apart(x, y) {
@@ -212,7 +214,7 @@ pub(crate) fn compare(
     out
 }
 
-fn both<T>(a: &Option<T>, b: &Option<T>, f: impl Fn(&T, &T) -> Option<Outcome>) -> Option<Outcome> {
+fn both<T>(a: Option<T>, b: Option<T>, f: impl Fn(T, T) -> Option<Outcome>) -> Option<Outcome> {
     match (a, b) {
         (Some(x), Some(y)) => f(x, y),
         _ => None,
@@ -220,13 +222,12 @@ fn both<T>(a: &Option<T>, b: &Option<T>, f: impl Fn(&T, &T) -> Option<Outcome>) 
 }
 
 /// The best agreement between any value of one side and any of the other.
-fn any_of(
-    a: &[String],
-    b: &[String],
+fn any_of<'a>(
+    a: impl Iterator<Item = &'a str>,
+    b: impl Iterator<Item = &'a str> + Clone,
     f: impl Fn(&str, &str) -> Option<Outcome>,
 ) -> Option<Outcome> {
-    a.iter()
-        .flat_map(|x| b.iter().map(move |y| (x, y)))
+    a.flat_map(|x| b.clone().map(move |y| (x, y)))
         .filter_map(|(x, y)| f(x, y))
         .min_by_key(|o| o.level.index())
 }
@@ -247,7 +248,7 @@ pub(crate) fn phone_tail(digits: &str) -> &str {
     &digits[digits.len().saturating_sub(9)..]
 }
 
-fn place(x: &String, y: &String) -> Option<Outcome> {
+fn place(x: &str, y: &str) -> Option<Outcome> {
     if x == y {
         exact(hash(&[x]))
     } else if text::initials_of(x, y) || text::initials_of(y, x) {
@@ -260,7 +261,7 @@ fn place(x: &String, y: &String) -> Option<Outcome> {
 fn labels(x: &Words, y: &Words, field: Field, weights: &dyn TokenWeight) -> Option<Outcome> {
     let (level, hi, _) = words_level(x, y, field, weights);
     Some(match level {
-        Level::Exact => with_key(level, &x.key),
+        Level::Exact => with_key(level, x.key()),
         _ if hi >= 0.5 => with_key(Level::Partial, ""),
         _ => with_key(Level::Different, ""),
     })
@@ -290,19 +291,19 @@ fn name_level(a: &str, b: &str) -> Level {
 
 /// Given and family names, forgiving names written the wrong way round.
 fn names(a: &Profile, b: &Profile) -> (Option<Outcome>, Option<Outcome>) {
-    let cmp = |x: &Option<String>, y: &Option<String>| match (x, y) {
+    let cmp = |x: Option<&str>, y: Option<&str>| match (x, y) {
         (Some(x), Some(y)) => Some(Outcome {
             level: name_level(x, y),
             key: hash(&[x]),
         }),
         _ => None,
     };
-    let given = cmp(&a.given, &b.given);
-    let family = cmp(&a.family, &b.family);
+    let given = cmp(a.given(), b.given());
+    let family = cmp(a.family(), b.family());
     let good =
         |o: Option<Outcome>| o.is_some_and(|o| matches!(o.level, Level::Exact | Level::Close));
     if !(good(given) && good(family)) {
-        let crossed = (cmp(&a.given, &b.family), cmp(&a.family, &b.given));
+        let crossed = (cmp(a.given(), b.family()), cmp(a.family(), b.given()));
         if good(crossed.0) && good(crossed.1) {
             return (level(Level::Close), level(Level::Close));
         }
@@ -353,17 +354,15 @@ fn address(a: &Profile, b: &Profile, weights: &dyn TokenWeight) -> Option<Outcom
     let (sa, sb) = (a.street.as_ref()?, b.street.as_ref()?);
     // Some(number) when the numbers agree ("" when neither has one), None when they differ,
     // and no comparison when only one side has a number.
-    let numbers: Option<Option<&str>> =
-        match (a.street_numbers.is_empty(), b.street_numbers.is_empty()) {
-            (false, false) => Some(
-                a.street_numbers
-                    .iter()
-                    .find(|n| b.street_numbers.contains(n))
-                    .map(String::as_str),
-            ),
-            (true, true) => Some(Some("")),
-            _ => None,
-        };
+    let (mut numbers_a, numbers_b) = (a.street_numbers(), b.street_numbers());
+    let numbers: Option<Option<&str>> = match (
+        numbers_a.clone().next().is_none(),
+        numbers_b.clone().next().is_none(),
+    ) {
+        (false, false) => Some(numbers_a.find(|n| numbers_b.clone().any(|m| m == *n))),
+        (true, true) => Some(Some("")),
+        _ => None,
+    };
     let (street, hi, _) = words_level(sa, sb, Field::Address, weights);
     let street = match street {
         Level::Exact => Level::Exact,
@@ -372,7 +371,7 @@ fn address(a: &Profile, b: &Profile, weights: &dyn TokenWeight) -> Option<Outcom
         _ => Level::Different,
     };
     let level = match (numbers, street) {
-        (Some(Some(number)), Level::Exact) => return exact(hash(&[number, &sa.key])),
+        (Some(Some(number)), Level::Exact) => return exact(hash(&[number, sa.key()])),
         (Some(Some(_)), Level::Close | Level::Partial) | (None, Level::Exact) => Level::Close,
         (Some(Some(_)), Level::Different)
         | (Some(None), Level::Exact | Level::Close)

@@ -164,5 +164,6 @@ pub fn profile_of(
             profile.add(t, &v);
         }
     }
+    profile.shrink_to_fit();
     profile
 }

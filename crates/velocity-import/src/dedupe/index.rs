@@ -7,7 +7,7 @@
 //! Keys and value counts are 64-bit hashes ([`hash`]) in maps that do not hash them again.
 
 use super::model::Model;
-use super::profile::Profile;
+use super::profile::{Profile, Trait};
 use super::text::soundex;
 use super::ScoredPair;
 
@@ -18,9 +18,9 @@ pub const MAX_BLOCK: usize = 200;
 pub(crate) fn block_keys(p: &Profile) -> Vec<u64> {
     let mut keys = Vec::new();
     let prefix = |s: &str, n: usize| s.chars().take(n).collect::<String>();
-    let given = p.given.as_deref().map(soundex);
-    let family = p.family.as_deref().map(soundex);
-    let postcode = p.postcode.as_deref();
+    let given = p.given().map(soundex);
+    let family = p.family().map(soundex);
+    let postcode = p.postcode();
     if let (Some(f), Some(pc)) = (&family, postcode) {
         keys.push(hash(&["family+postcode", f, pc]));
     }
@@ -31,26 +31,23 @@ pub(crate) fn block_keys(p: &Profile) -> Vec<u64> {
         let (x, y) = if g <= f { (g, f) } else { (f, g) };
         keys.push(hash(&["names", x, y]));
     }
-    if let (Some(f), Some(birth)) = (&family, p.birth.as_deref()) {
+    if let (Some(f), Some(birth)) = (&family, p.birth()) {
         keys.push(hash(&["family+birth-year", f, &prefix(birth, 4)]));
     }
-    if let Some(birth) = p.birth.as_deref() {
+    if let Some(birth) = p.birth() {
         // With a name's first letter (either name, for names written the wrong way round) or
         // the postcode: a birth date alone is shared by too many people in a large set.
-        for name in [p.given.as_deref(), p.family.as_deref()]
-            .into_iter()
-            .flatten()
-        {
+        for name in [p.given(), p.family()].into_iter().flatten() {
             keys.push(hash(&["birth+initial", birth, &prefix(name, 1)]));
         }
         if let Some(pc) = postcode {
             keys.push(hash(&["birth+postcode", birth, pc]));
         }
     }
-    for id in &p.identifiers {
+    for id in p.all(Trait::Identifier) {
         keys.push(hash(&["id", id]));
     }
-    for email in &p.emails {
+    for email in p.emails() {
         keys.push(hash(&["email", email]));
         if let Some((local, _)) = email.split_once('@') {
             if local.len() >= 4 {
@@ -58,14 +55,14 @@ pub(crate) fn block_keys(p: &Profile) -> Vec<u64> {
             }
         }
     }
-    for phone in &p.phones {
+    for phone in p.phones() {
         keys.push(hash(&["phone", super::compare::phone_tail(phone)]));
     }
-    for domain in &p.domains {
+    for domain in p.all(Trait::Domain) {
         keys.push(hash(&["domain", domain]));
     }
-    let street_word = p.street.as_ref().and_then(|s| s.tokens.first());
-    for number in &p.street_numbers {
+    let street_word = p.street.as_ref().and_then(|s| s.tokens().next());
+    for number in p.street_numbers() {
         if let Some(pc) = postcode {
             keys.push(hash(&["number+postcode", number, pc]));
         }
@@ -74,10 +71,10 @@ pub(crate) fn block_keys(p: &Profile) -> Vec<u64> {
         }
     }
     if let Some(org) = &p.organisation {
-        for token in org.tokens.iter().filter(|t| t.chars().count() >= 2) {
+        for token in org.tokens().filter(|t| t.chars().count() >= 2) {
             keys.push(hash(&["organisation-word", &prefix(token, 4)]));
         }
-        let squashed: String = org.tokens.concat();
+        let squashed: String = org.tokens().collect();
         keys.push(hash(&["organisation-start", &prefix(&squashed, 6)]));
     }
     keys.sort_unstable();
@@ -89,25 +86,38 @@ pub(crate) fn block_keys(p: &Profile) -> Vec<u64> {
 #[derive(Debug, Clone)]
 pub struct Index {
     profiles: Vec<Profile>,
-    blocks: HashMap<u64, Vec<u32>>,
+    /// Blocking key → where its profiles' positions lie in `members` (start, length). One
+    /// flat list instead of a list per key: most keys (an email, a phone) have one member.
+    blocks: HashMap<u64, (u32, u32)>,
+    members: Vec<u32>,
     model: Model,
 }
 
 impl Index {
     /// Indexes the profiles and measures how common their values are.
     pub fn new(profiles: Vec<Profile>) -> Index {
-        let mut blocks: HashMap<u64, Vec<u32>> = HashMap::default();
+        let mut keyed: Vec<(u64, u32)> = Vec::new();
         for (i, p) in profiles.iter().enumerate() {
-            for key in block_keys(p) {
-                blocks.entry(key).or_default().push(i as u32);
-            }
+            keyed.extend(block_keys(p).into_iter().map(|key| (key, i as u32)));
         }
+        keyed.sort_unstable();
+        let mut blocks: HashMap<u64, (u32, u32)> = HashMap::default();
+        for (position, &(key, _)) in keyed.iter().enumerate() {
+            blocks.entry(key).or_insert((position as u32, 0)).1 += 1;
+        }
+        let members = keyed.into_iter().map(|(_, i)| i).collect();
         let model = Model::fit(&profiles);
         Index {
             profiles,
             blocks,
+            members,
             model,
         }
+    }
+
+    /// The positions of the profiles with each key, one slice per key.
+    fn block(&self, &(start, len): &(u32, u32)) -> &[u32] {
+        &self.members[start as usize..(start + len) as usize]
     }
 
     /// The indexed profiles, in the order given.
@@ -121,6 +131,7 @@ impl Index {
         let mut candidates: Vec<u32> = block_keys(profile)
             .iter()
             .filter_map(|key| self.blocks.get(key))
+            .map(|span| self.block(span))
             .filter(|block| block.len() <= MAX_BLOCK)
             .flatten()
             .copied()
@@ -161,7 +172,7 @@ impl Index {
     /// Every pair of indexed profiles that share a blocking key, `a < b`, in order.
     pub fn candidate_pairs(&self) -> Vec<(usize, usize)> {
         let mut pairs: Vec<u64> = Vec::new();
-        for block in self.blocks.values() {
+        for block in self.blocks.values().map(|span| self.block(span)) {
             if block.len() < 2 || block.len() > MAX_BLOCK {
                 continue;
             }

@@ -133,7 +133,7 @@ impl Model {
             ] {
                 let Some(words) = words else { continue };
                 seen[field.index()] = true;
-                let mut distinct: Vec<&String> = words.tokens.iter().chain(&words.minor).collect();
+                let mut distinct: Vec<&str> = words.tokens().chain(words.minor()).collect();
                 distinct.sort();
                 distinct.dedup();
                 for token in distinct {

@@ -36,25 +36,22 @@ pub enum Trait {
     Category,
 }
 
-/// The normalised values of one record, and what they are derived into for comparing.
+/// The normalised values of one record, and the word sets derived from them for comparing.
+/// A likeness index holds one profile per existing record, so the values share one string
+/// and are read from it where they are used rather than copied out.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Profile {
-    entries: Vec<(Trait, String)>,
-    pub(crate) given: Option<String>,
-    pub(crate) family: Option<String>,
+    /// The values, one after the other.
+    text: String,
+    /// Which trait each value has and where it lies in `text`, in the order added.
+    spans: Vec<Span>,
+    /// The first given and family names without spaces, where that differs from the value.
+    squashed_given: Option<Box<str>>,
+    squashed_family: Option<Box<str>>,
     pub(crate) organisation: Option<Words>,
     pub(crate) title: Option<Words>,
-    pub(crate) emails: Vec<String>,
-    pub(crate) phones: Vec<String>,
-    pub(crate) domains: Vec<String>,
-    pub(crate) street_numbers: Vec<String>,
     pub(crate) street: Option<Words>,
     pub(crate) locality: Option<Words>,
-    pub(crate) postcode: Option<String>,
-    pub(crate) region: Option<String>,
-    pub(crate) country: Option<String>,
-    pub(crate) birth: Option<String>,
-    pub(crate) identifiers: Vec<String>,
     pub(crate) category: Option<Words>,
 }
 
@@ -70,7 +67,14 @@ impl Profile {
         for (t, value) in values {
             profile.add(t, value);
         }
+        profile.shrink_to_fit();
         profile
+    }
+
+    /// Gives back the room kept for more values.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.text.shrink_to_fit();
+        self.spans.shrink_to_fit();
     }
 
     /// The profile with one more value.
@@ -97,7 +101,7 @@ impl Profile {
                     .first()
                     .filter(|t| is_house_number(t) && tokens.len() > 1);
                 match leading_number {
-                    Some(number) if self.street_numbers.is_empty() => {
+                    Some(number) if self.street_numbers().next().is_none() => {
                         self.push(Trait::StreetNumber, number.clone());
                         self.push(Trait::Street, tokens[1..].join(" "));
                     }
@@ -113,50 +117,96 @@ impl Profile {
     }
 
     fn push(&mut self, t: Trait, value: String) {
-        if value.is_empty() || self.entries.iter().any(|(u, v)| *u == t && *v == value) {
+        if value.is_empty() || self.all(t).any(|v| v == value) {
             return;
         }
-        self.entries.push((t, value));
+        let start = self.text.len() as u32;
+        self.text.push_str(&value);
+        self.spans.push(Span {
+            t,
+            start,
+            end: self.text.len() as u32,
+        });
         self.derive(t);
     }
 
     /// The normalised values, in the order they were added; a profile built from them is
     /// equal to this one.
-    pub fn values(&self) -> &[(Trait, String)] {
-        &self.entries
+    pub fn values(&self) -> Vec<(Trait, &str)> {
+        self.spans.iter().map(|s| (s.t, s.of(&self.text))).collect()
     }
 
     /// Whether the profile holds no value at all.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.spans.is_empty()
     }
 
-    fn all(&self, t: Trait) -> impl Iterator<Item = &str> {
-        self.entries
+    /// Every value of one trait, in the order added.
+    pub(crate) fn all(&self, t: Trait) -> impl Iterator<Item = &str> + Clone {
+        self.spans
             .iter()
-            .filter(move |(u, _)| *u == t)
-            .map(|(_, v)| v.as_str())
+            .filter(move |s| s.t == t)
+            .map(|s| s.of(&self.text))
     }
 
-    fn first(&self, t: Trait) -> Option<String> {
-        self.all(t).next().map(str::to_string)
+    /// The first given name, without spaces.
+    pub(crate) fn given(&self) -> Option<&str> {
+        self.squashed_given
+            .as_deref()
+            .or_else(|| self.all(Trait::GivenName).next())
+    }
+
+    /// The first family name, without spaces.
+    pub(crate) fn family(&self) -> Option<&str> {
+        self.squashed_family
+            .as_deref()
+            .or_else(|| self.all(Trait::FamilyName).next())
+    }
+
+    pub(crate) fn emails(&self) -> impl Iterator<Item = &str> + Clone {
+        self.all(Trait::Email)
+    }
+
+    pub(crate) fn phones(&self) -> impl Iterator<Item = &str> + Clone {
+        self.all(Trait::Phone)
+    }
+
+    pub(crate) fn street_numbers(&self) -> impl Iterator<Item = &str> + Clone {
+        self.all(Trait::StreetNumber)
+    }
+
+    pub(crate) fn postcode(&self) -> Option<&str> {
+        self.all(Trait::Postcode).next()
+    }
+
+    pub(crate) fn region(&self) -> Option<&str> {
+        self.all(Trait::Region).next()
+    }
+
+    pub(crate) fn country(&self) -> Option<&str> {
+        self.all(Trait::Country).next()
+    }
+
+    pub(crate) fn birth(&self) -> Option<&str> {
+        self.all(Trait::BirthDate).next()
     }
 
     fn derive(&mut self, t: Trait) {
         let joined = |p: &Profile| p.all(t).collect::<Vec<_>>().join(" ");
+        let squashed = |p: &Profile| {
+            p.all(t)
+                .next()
+                .filter(|v| v.contains(' '))
+                .map(|v| v.replace(' ', "").into())
+        };
         match t {
-            Trait::GivenName => self.given = self.first(t).map(|v| v.replace(' ', "")),
-            Trait::FamilyName => self.family = self.first(t).map(|v| v.replace(' ', "")),
-            Trait::Organisation => self.organisation = bracketed_words(&joined(self), true),
+            Trait::GivenName => self.squashed_given = squashed(self),
+            Trait::FamilyName => self.squashed_family = squashed(self),
+            Trait::Organisation => {
+                self.organisation = bracketed_words(&joined(self), true);
+            }
             Trait::Title => self.title = bracketed_words(&joined(self), true),
             Trait::Category => self.category = bracketed_words(&joined(self), false),
-            Trait::Email => self.emails = self.all(t).map(str::to_string).collect(),
-            Trait::Phone => self.phones = self.all(t).map(str::to_string).collect(),
-            Trait::Domain => self.domains = self.all(t).map(str::to_string).collect(),
-            Trait::Identifier => self.identifiers = self.all(t).map(str::to_string).collect(),
-            Trait::StreetNumber => {
-                self.street_numbers = self.all(t).map(str::to_string).collect();
-            }
             Trait::Street => {
                 let all: Vec<String> = joined(self).split(' ').map(str::to_string).collect();
                 let sequence: Vec<String> = all
@@ -168,16 +218,27 @@ impl Profile {
                 self.street = Words::new(tokens, minor, &sequence);
             }
             Trait::Locality => {
-                let tokens = self.first(t).unwrap_or_default();
-                let tokens: Vec<String> = tokens.split(' ').map(str::to_string).collect();
+                let first = self.all(t).next().unwrap_or_default();
+                let tokens: Vec<String> = first.split(' ').map(str::to_string).collect();
                 self.locality = Words::new(tokens.clone(), vec![], &tokens);
             }
-            Trait::Postcode => self.postcode = self.first(t),
-            Trait::Region => self.region = self.first(t),
-            Trait::Country => self.country = self.first(t),
-            Trait::BirthDate => self.birth = self.first(t),
-            Trait::FullName => {}
+            // The rest are read from the entries as they are.
+            _ => {}
         }
+    }
+}
+
+/// Where one value of a [`Profile`] lies in its text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Span {
+    t: Trait,
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    fn of(self, text: &str) -> &str {
+        &text[self.start as usize..self.end as usize]
     }
 }
 

@@ -5,17 +5,23 @@
 use super::compare::{Field, Level};
 use super::text::{self, clean, joined_similarity, token_similarity};
 
-/// Words of a name or address, compared as a set.
+/// Words of a name or address, compared as a set. The four lists live in one string, each a
+/// space-separated section ending at `ends`: a likeness index holds one of these per name and
+/// address of every existing record, and a single allocation instead of one per word is most
+/// of what they weigh.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Words {
-    /// The words that say what it is.
-    pub tokens: Vec<String>,
-    /// Qualifiers (bracketed words, compass directions) that count only when both sides have them.
-    pub minor: Vec<String>,
-    /// Each token joined to the next, so `lubuma place` meets `lubum a place`.
-    pub joined: Vec<String>,
-    /// The sorted distinct tokens: equal keys are an exact match.
-    pub key: String,
+    /// The words that say what it is; the qualifiers (bracketed words, compass directions)
+    /// that count only when both sides have them; each token joined to the next, so
+    /// `lubuma place` meets `lubum a place`; the sorted distinct tokens, whose equality is an
+    /// exact match.
+    text: Box<str>,
+    /// Where the first three sections end (the last ends with the text).
+    ends: [u32; 3],
+}
+
+fn each_word(list: &str) -> impl Iterator<Item = &str> + Clone {
+    list.split(' ').filter(|w| !w.is_empty())
 }
 
 impl Words {
@@ -32,19 +38,46 @@ impl Words {
         if tokens.is_empty() {
             return None;
         }
-        let joined = sequence
+        let joined: Vec<String> = sequence
             .windows(2)
             .map(|w| format!("{}{}", w[0], w[1]))
             .collect();
         let mut sorted = tokens.clone();
         sorted.sort();
         sorted.dedup();
+        let mut text = String::new();
+        let mut ends = [0; 3];
+        for (i, section) in [tokens, minor, joined].iter().enumerate() {
+            text.push_str(&section.join(" "));
+            ends[i] = text.len() as u32;
+        }
+        text.push_str(&sorted.join(" "));
         Some(Words {
-            key: sorted.join(" "),
-            tokens,
-            minor,
-            joined,
+            text: text.into_boxed_str(),
+            ends,
         })
+    }
+
+    fn section(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        let end = self.ends.get(i).map_or(self.text.len(), |&e| e as usize);
+        &self.text[start..end]
+    }
+
+    pub(crate) fn tokens(&self) -> impl Iterator<Item = &str> + Clone {
+        each_word(self.section(0))
+    }
+
+    pub(crate) fn minor(&self) -> impl Iterator<Item = &str> + Clone {
+        each_word(self.section(1))
+    }
+
+    pub(crate) fn joined(&self) -> impl Iterator<Item = &str> + Clone {
+        each_word(self.section(2))
+    }
+
+    pub(crate) fn key(&self) -> &str {
+        self.section(3)
     }
 }
 
@@ -80,7 +113,7 @@ pub(crate) fn words_level(
     field: Field,
     weights: &dyn TokenWeight,
 ) -> (Level, f64, f64) {
-    if a.key == b.key {
+    if a.key() == b.key() {
         return (Level::Exact, 1.0, 1.0);
     }
     let (ca, cb) = (
@@ -102,28 +135,22 @@ pub(crate) fn words_level(
 /// forgiven; qualifiers count only where `b` has them.
 fn coverage(a: &Words, b: &Words, field: Field, weights: &dyn TokenWeight) -> f64 {
     let best = |t: &str| {
-        let single = b
-            .tokens
-            .iter()
-            .chain(&b.minor)
-            .map(|u| token_similarity(t, u));
-        let joined = b.joined.iter().map(|u| joined_similarity(t, u));
+        let single = b.tokens().chain(b.minor()).map(|u| token_similarity(t, u));
+        let joined = b.joined().map(|u| joined_similarity(t, u));
         single.chain(joined).fold(0.0, f64::max)
     };
     let mut total = 0.0;
     let mut matched = 0.0;
-    for token in &a.tokens {
+    for token in a.tokens() {
         let mut s = best(token);
         if s < 1.0 {
             // `lubum a place` against `lubuma place`: a word split in two.
             for joined in a
-                .joined
-                .iter()
-                .filter(|j| j.starts_with(token.as_str()) || j.ends_with(token.as_str()))
+                .joined()
+                .filter(|j| j.starts_with(token) || j.ends_with(token))
             {
                 let t = b
-                    .tokens
-                    .iter()
+                    .tokens()
                     .map(|u| joined_similarity(joined, u))
                     .fold(0.0, f64::max);
                 s = s.max(t);
@@ -133,7 +160,7 @@ fn coverage(a: &Words, b: &Words, field: Field, weights: &dyn TokenWeight) -> f6
         total += w;
         matched += w * s;
     }
-    for token in &a.minor {
+    for token in a.minor() {
         let s = best(token);
         if s >= 0.85 {
             let w = weights.weight(field, token);
