@@ -76,6 +76,10 @@ impl Db {
             AnyPoolOptions::new()
                 .max_connections(max)
                 .acquire_timeout(Duration::from_secs(10))
+                // sqlx pings an idle connection before handing it out. A SQLite connection is
+                // a file handle that cannot hang up, and its ping is a round trip to the
+                // connection's worker thread on every request; PostgreSQL's can drop.
+                .test_before_acquire(backend == Backend::Postgres)
                 .after_connect(move |conn, _| {
                     Box::pin(async move {
                         let settings = match backend {

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use velocity_domain::{parse_record, Mode, ObjectKind, RecordId};
 use velocity_import::dedupe::{MERGE_THRESHOLD, REVIEW_THRESHOLD};
 use velocity_store::duplicates::DEDUPLICATED;
-use velocity_store::records::{ListParams, Record, Written};
+use velocity_store::records::{ContactDossier, ListParams, Page, Record, Written};
 
 #[derive(Deserialize)]
 pub struct ObjectPath {
@@ -151,7 +151,7 @@ pub async fn list(
     access: Access,
     Path(path): Path<ObjectPath>,
     Query(query): Query<Vec<(String, String)>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Page>, ApiError> {
     let kind = object_kind(&path.object)?;
     let mut params = ListParams::default();
     for (name, value) in query {
@@ -174,9 +174,7 @@ pub async fn list(
         .db
         .list_records(access.workspace, kind, &params)
         .await?;
-    Ok(Json(
-        json!({"items": page.items, "next_cursor": page.next_cursor}),
-    ))
+    Ok(Json(page))
 }
 
 pub async fn history(
@@ -201,13 +199,13 @@ pub async fn contact_360(
     State(state): State<AppState>,
     access: Access,
     Path(path): Path<ContactPath>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ContactDossier>, ApiError> {
     let id: RecordId = parse_path_id(&path.id, "contact")?;
     let dossier = state
         .db
         .contact_dossier(access.workspace, &id.to_string())
         .await?;
-    Ok(Json(json!(dossier)))
+    Ok(Json(dossier))
 }
 
 #[derive(Deserialize)]

@@ -6,6 +6,7 @@ use crate::bulk::{insert_rows, text};
 use crate::error::StoreError;
 use serde_json::{json, Map, Value};
 use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
 use velocity_domain::{new_id, ObjectKind, ValidationErrors};
 
 /// The link tables of a deal: (record field, table, column naming the linked record).
@@ -258,6 +259,11 @@ pub(crate) async fn load(
     for id in &ids {
         query = query.bind(id);
     }
+    let position: HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
     for row in query.fetch_all(&mut *conn).await? {
         let owner: String = row.try_get("owner")?;
         let field: String = row.try_get("field")?;
@@ -272,10 +278,9 @@ pub(crate) async fn load(
         } else {
             Value::String(row.try_get("value")?)
         };
-        if let Some(Value::Array(items)) = records
-            .iter_mut()
-            .find(|r| r.get("id").and_then(Value::as_str) == Some(owner.as_str()))
-            .and_then(|r| r.get_mut(field.as_str()))
+        if let Some(Value::Array(items)) = position
+            .get(owner.as_str())
+            .and_then(|&i| records[i].get_mut(field.as_str()))
         {
             items.push(value);
         }

@@ -11,6 +11,7 @@ use crate::error::StoreError;
 use crate::{search, Db};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use serde::Serialize;
 use serde_json::{json, Value};
 use velocity_domain::{parse_query_value, FieldValue, ObjectKind, ValidationErrors, WorkspaceId};
 
@@ -28,8 +29,9 @@ pub struct ListParams {
     pub filters: Vec<(String, String)>,
 }
 
-/// One page of records and the cursor for the next one (`None` on the last page).
-#[derive(Debug, Clone)]
+/// One page of records and the cursor for the next one (`None` on the last page), serialised
+/// as the list endpoints' body.
+#[derive(Debug, Clone, Serialize)]
 pub struct Page {
     pub items: Vec<Record>,
     pub next_cursor: Option<String>,
