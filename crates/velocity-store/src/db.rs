@@ -280,6 +280,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "intelligence",
         include_str!("../migrations/sqlite/0007_intelligence.sql"),
     ),
+    (
+        8,
+        "sort indexes",
+        include_str!("../migrations/sqlite/0008_sort_indexes.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -316,6 +321,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "intelligence",
         include_str!("../migrations/postgres/0007_intelligence.sql"),
+    ),
+    (
+        8,
+        "sort indexes",
+        include_str!("../migrations/postgres/0008_sort_indexes.sql"),
     ),
 ];
 
