@@ -363,6 +363,8 @@ pub async fn load(db: &Db, deals: usize) -> Result<Login> {
             eprintln!("  {} of {deals} deals", start + BATCH);
         }
     }
+    // Statistics for the planner now, rather than at the first start of the server.
+    db.optimize().await?;
     Ok(Login {
         workspace: workspace.id,
     })

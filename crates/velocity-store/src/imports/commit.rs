@@ -699,16 +699,6 @@ impl Db {
         let mut conn = self.reader().acquire().await?;
         let mut engine = Engine::load(&mut conn, &ws, &import).await?;
         drop(conn);
-        // A batch dirties pages all over the record, search-term and event indexes. Past a
-        // million records the writer's usual 16 MiB cache evicts them within a batch, and a WAL
-        // checkpoint every 1,000 pages rewrites the same pages over and over: a larger cache
-        // (bounded, so memory stays flat) and rarer checkpoints keep the commit from slowing
-        // down as the workspace grows.
-        if self.backend() == crate::db::Backend::Sqlite {
-            sqlx::query("PRAGMA cache_size = -131072; PRAGMA wal_autocheckpoint = 10000;")
-                .execute(self.writer())
-                .await?;
-        }
         if engine.kind == ObjectKind::Deal {
             self.add_missing_stages(&ctx, id, &mut engine).await?;
         }
