@@ -263,7 +263,10 @@ mod tests {
                 }
             }
         }
-        let _ = std::fs::remove_file(&path);
+        db.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
         assert!(
             unindexed.is_empty(),
             "sorted without an index: {unindexed:?}"
