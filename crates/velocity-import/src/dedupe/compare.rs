@@ -111,10 +111,10 @@ pub(crate) fn exact_keys(p: &Profile) -> Vec<(Field, u64)> {
     one(Field::Title, p.title.as_ref().map(|w| w.key()));
     one(Field::Locality, p.locality.as_ref().map(|w| w.key()));
     one(Field::Category, p.category.as_ref().map(|w| w.key()));
-    one(Field::Postcode, p.postcode());
-    one(Field::Region, p.region());
-    one(Field::Country, p.country());
-    one(Field::BirthDate, p.birth());
+    one(Field::Postcode, p.first(Trait::Postcode));
+    one(Field::Region, p.first(Trait::Region));
+    one(Field::Country, p.first(Trait::Country));
+    one(Field::BirthDate, p.first(Trait::BirthDate));
     for (field, t) in [
         (Field::Email, Trait::Email),
         (Field::Domain, Trait::Domain),
@@ -124,14 +124,14 @@ pub(crate) fn exact_keys(p: &Profile) -> Vec<(Field, u64)> {
             keys.push((field, hash(&[v])));
         }
     }
-    for v in p.phones() {
+    for v in p.all(Trait::Phone) {
         keys.push((Field::Phone, hash(&[phone_tail(v)])));
     }
     if let Some(street) = &p.street {
-        if p.street_numbers().next().is_none() {
+        if p.first(Trait::StreetNumber).is_none() {
             keys.push((Field::Address, hash(&["", street.key()])));
         }
-        for number in p.street_numbers() {
+        for number in p.all(Trait::StreetNumber) {
             keys.push((Field::Address, hash(&[number, street.key()])));
         }
     }
@@ -171,20 +171,28 @@ pub(crate) fn compare(
         }
     });
     out[Field::Address.index()] = address(a, b, weights);
-    out[Field::Postcode.index()] = both(a.postcode(), b.postcode(), |x, y| {
-        if x == y {
-            exact(hash(&[x]))
-        } else if one_typo_apart(x, y) {
-            level(Level::Close)
-        } else {
-            level(Level::Different)
-        }
-    });
-    out[Field::Region.index()] = both(a.region(), b.region(), place);
-    out[Field::Country.index()] = both(a.country(), b.country(), place);
-    out[Field::BirthDate.index()] = both(a.birth(), b.birth(), |x, y| Some(birth(x, y)));
-    out[Field::Email.index()] = any_of(a.emails(), b.emails(), email);
-    out[Field::Phone.index()] = any_of(a.phones(), b.phones(), |x, y| {
+    out[Field::Postcode.index()] = both(
+        a.first(Trait::Postcode),
+        b.first(Trait::Postcode),
+        |x, y| {
+            if x == y {
+                exact(hash(&[x]))
+            } else if one_typo_apart(x, y) {
+                level(Level::Close)
+            } else {
+                level(Level::Different)
+            }
+        },
+    );
+    out[Field::Region.index()] = both(a.first(Trait::Region), b.first(Trait::Region), place);
+    out[Field::Country.index()] = both(a.first(Trait::Country), b.first(Trait::Country), place);
+    out[Field::BirthDate.index()] = both(
+        a.first(Trait::BirthDate),
+        b.first(Trait::BirthDate),
+        |x, y| Some(birth(x, y)),
+    );
+    out[Field::Email.index()] = any_of(a.all(Trait::Email), b.all(Trait::Email), email);
+    out[Field::Phone.index()] = any_of(a.all(Trait::Phone), b.all(Trait::Phone), |x, y| {
         let (x, y) = (phone_tail(x), phone_tail(y));
         if x == y {
             exact(hash(&[x]))
@@ -354,7 +362,7 @@ fn address(a: &Profile, b: &Profile, weights: &dyn TokenWeight) -> Option<Outcom
     let (sa, sb) = (a.street.as_ref()?, b.street.as_ref()?);
     // Some(number) when the numbers agree ("" when neither has one), None when they differ,
     // and no comparison when only one side has a number.
-    let (mut numbers_a, numbers_b) = (a.street_numbers(), b.street_numbers());
+    let (mut numbers_a, numbers_b) = (a.all(Trait::StreetNumber), b.all(Trait::StreetNumber));
     let numbers: Option<Option<&str>> = match (
         numbers_a.clone().next().is_none(),
         numbers_b.clone().next().is_none(),

@@ -20,7 +20,7 @@ pub(crate) fn block_keys(p: &Profile) -> Vec<u64> {
     let prefix = |s: &str, n: usize| s.chars().take(n).collect::<String>();
     let given = p.given().map(soundex);
     let family = p.family().map(soundex);
-    let postcode = p.postcode();
+    let postcode = p.first(Trait::Postcode);
     if let (Some(f), Some(pc)) = (&family, postcode) {
         keys.push(hash(&["family+postcode", f, pc]));
     }
@@ -31,10 +31,10 @@ pub(crate) fn block_keys(p: &Profile) -> Vec<u64> {
         let (x, y) = if g <= f { (g, f) } else { (f, g) };
         keys.push(hash(&["names", x, y]));
     }
-    if let (Some(f), Some(birth)) = (&family, p.birth()) {
+    if let (Some(f), Some(birth)) = (&family, p.first(Trait::BirthDate)) {
         keys.push(hash(&["family+birth-year", f, &prefix(birth, 4)]));
     }
-    if let Some(birth) = p.birth() {
+    if let Some(birth) = p.first(Trait::BirthDate) {
         // With a name's first letter (either name, for names written the wrong way round) or
         // the postcode: a birth date alone is shared by too many people in a large set.
         for name in [p.given(), p.family()].into_iter().flatten() {
@@ -47,7 +47,7 @@ pub(crate) fn block_keys(p: &Profile) -> Vec<u64> {
     for id in p.all(Trait::Identifier) {
         keys.push(hash(&["id", id]));
     }
-    for email in p.emails() {
+    for email in p.all(Trait::Email) {
         keys.push(hash(&["email", email]));
         if let Some((local, _)) = email.split_once('@') {
             if local.len() >= 4 {
@@ -55,14 +55,14 @@ pub(crate) fn block_keys(p: &Profile) -> Vec<u64> {
             }
         }
     }
-    for phone in p.phones() {
+    for phone in p.all(Trait::Phone) {
         keys.push(hash(&["phone", super::compare::phone_tail(phone)]));
     }
     for domain in p.all(Trait::Domain) {
         keys.push(hash(&["domain", domain]));
     }
     let street_word = p.street.as_ref().and_then(|s| s.tokens().next());
-    for number in p.street_numbers() {
+    for number in p.all(Trait::StreetNumber) {
         if let Some(pc) = postcode {
             keys.push(hash(&["number+postcode", number, pc]));
         }

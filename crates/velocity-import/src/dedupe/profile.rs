@@ -101,7 +101,7 @@ impl Profile {
                     .first()
                     .filter(|t| is_house_number(t) && tokens.len() > 1);
                 match leading_number {
-                    Some(number) if self.street_numbers().next().is_none() => {
+                    Some(number) if self.first(Trait::StreetNumber).is_none() => {
                         self.push(Trait::StreetNumber, number.clone());
                         self.push(Trait::Street, tokens[1..].join(" "));
                     }
@@ -153,49 +153,25 @@ impl Profile {
     pub(crate) fn given(&self) -> Option<&str> {
         self.squashed_given
             .as_deref()
-            .or_else(|| self.all(Trait::GivenName).next())
+            .or_else(|| self.first(Trait::GivenName))
     }
 
     /// The first family name, without spaces.
     pub(crate) fn family(&self) -> Option<&str> {
         self.squashed_family
             .as_deref()
-            .or_else(|| self.all(Trait::FamilyName).next())
+            .or_else(|| self.first(Trait::FamilyName))
     }
 
-    pub(crate) fn emails(&self) -> impl Iterator<Item = &str> + Clone {
-        self.all(Trait::Email)
-    }
-
-    pub(crate) fn phones(&self) -> impl Iterator<Item = &str> + Clone {
-        self.all(Trait::Phone)
-    }
-
-    pub(crate) fn street_numbers(&self) -> impl Iterator<Item = &str> + Clone {
-        self.all(Trait::StreetNumber)
-    }
-
-    pub(crate) fn postcode(&self) -> Option<&str> {
-        self.all(Trait::Postcode).next()
-    }
-
-    pub(crate) fn region(&self) -> Option<&str> {
-        self.all(Trait::Region).next()
-    }
-
-    pub(crate) fn country(&self) -> Option<&str> {
-        self.all(Trait::Country).next()
-    }
-
-    pub(crate) fn birth(&self) -> Option<&str> {
-        self.all(Trait::BirthDate).next()
+    /// The first value of one trait.
+    pub(crate) fn first(&self, t: Trait) -> Option<&str> {
+        self.all(t).next()
     }
 
     fn derive(&mut self, t: Trait) {
         let joined = |p: &Profile| p.all(t).collect::<Vec<_>>().join(" ");
         let squashed = |p: &Profile| {
-            p.all(t)
-                .next()
+            p.first(t)
                 .filter(|v| v.contains(' '))
                 .map(|v| v.replace(' ', "").into())
         };
@@ -218,7 +194,7 @@ impl Profile {
                 self.street = Words::new(tokens, minor, &sequence);
             }
             Trait::Locality => {
-                let first = self.all(t).next().unwrap_or_default();
+                let first = self.first(t).unwrap_or_default();
                 let tokens: Vec<String> = first.split(' ').map(str::to_string).collect();
                 self.locality = Words::new(tokens.clone(), vec![], &tokens);
             }

@@ -230,6 +230,7 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use crate::{Db, DbConfig};
+    use velocity_domain::schema::SYSTEM_FIELDS;
     use velocity_domain::ObjectKind;
 
     /// Every field a list can be sorted by has an index that yields that order, so a page of
@@ -243,9 +244,11 @@ mod tests {
             .unwrap();
         let mut unindexed = Vec::new();
         for kind in ObjectKind::ALL {
-            let fields = ["created_at", "updated_at"]
-                .into_iter()
-                .chain(kind.fields().iter().filter(|f| f.sortable).map(|f| f.name));
+            let fields = SYSTEM_FIELDS
+                .iter()
+                .copied()
+                .chain(kind.fields().iter().map(|f| f.name))
+                .filter(|name| kind.sortable(name));
             for field in fields {
                 let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(&format!(
                     "EXPLAIN QUERY PLAN SELECT id FROM {} WHERE workspace_id = 'w' \
