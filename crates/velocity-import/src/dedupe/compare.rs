@@ -174,15 +174,7 @@ pub(crate) fn compare(
     out[Field::Postcode.index()] = both(
         a.first(Trait::Postcode),
         b.first(Trait::Postcode),
-        |x, y| {
-            if x == y {
-                exact(hash(&[x]))
-            } else if one_typo_apart(x, y) {
-                level(Level::Close)
-            } else {
-                level(Level::Different)
-            }
-        },
+        typed_code,
     );
     out[Field::Region.index()] = both(a.first(Trait::Region), b.first(Trait::Region), place);
     out[Field::Country.index()] = both(a.first(Trait::Country), b.first(Trait::Country), place);
@@ -193,14 +185,7 @@ pub(crate) fn compare(
     );
     out[Field::Email.index()] = any_of(a.all(Trait::Email), b.all(Trait::Email), email);
     out[Field::Phone.index()] = any_of(a.all(Trait::Phone), b.all(Trait::Phone), |x, y| {
-        let (x, y) = (phone_tail(x), phone_tail(y));
-        if x == y {
-            exact(hash(&[x]))
-        } else if one_typo_apart(x, y) {
-            level(Level::Close)
-        } else {
-            level(Level::Different)
-        }
+        typed_code(phone_tail(x), phone_tail(y))
     });
     out[Field::Domain.index()] = any_of(a.all(Trait::Domain), b.all(Trait::Domain), |x, y| {
         if x == y {
@@ -254,6 +239,17 @@ fn with_key(level: Level, key: &str) -> Outcome {
 /// The last nine digits: the subscriber number, whatever country prefix is written.
 pub(crate) fn phone_tail(digits: &str) -> &str {
     &digits[digits.len().saturating_sub(9)..]
+}
+
+/// A code typed by hand (postcode, phone number): equal, one typing error apart, or different.
+fn typed_code(x: &str, y: &str) -> Option<Outcome> {
+    if x == y {
+        exact(hash(&[x]))
+    } else if one_typo_apart(x, y) {
+        level(Level::Close)
+    } else {
+        level(Level::Different)
+    }
 }
 
 fn place(x: &str, y: &str) -> Option<Outcome> {
