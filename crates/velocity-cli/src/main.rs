@@ -160,13 +160,20 @@ struct BackupArgs {
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    // A large demo builds its indexes at the end, each a statement that runs for seconds on
+    // purpose: sqlx's slow-statement warnings would only be noise there.
+    let default_filter = match cli.command {
+        Command::Demo(_) => "info,sqlx=error,tower_http=warn",
+        _ => "info,sqlx=warn,tower_http=warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("VELOCITY_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+                .unwrap_or_else(|_| default_filter.into()),
         )
         .init();
-    match Cli::parse().command {
+    match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Migrate(args) => {
             args.connect().await?;

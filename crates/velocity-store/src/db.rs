@@ -143,6 +143,9 @@ impl Db {
     /// where they are missing or stale.
     pub async fn connect_and_migrate(config: &DbConfig) -> Result<Db, StoreError> {
         let db = Db::connect(config).await?;
+        // Indexes a bulk load left unbuilt belong to the schema as it was then: build them
+        // before a migration alters it.
+        db.build_indexes_left_by_an_interrupted_load().await?;
         db.migrate().await?;
         if db.backend == Backend::Sqlite {
             // 0x10002: analyse only tables whose statistics are missing or far off, which is

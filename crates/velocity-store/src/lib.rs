@@ -6,6 +6,7 @@
 pub mod api_keys;
 mod bulk;
 mod db;
+mod deferred_indexes;
 pub mod dialect;
 pub mod duplicates;
 mod error;

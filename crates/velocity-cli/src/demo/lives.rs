@@ -56,6 +56,17 @@ pub struct Life {
     pub open_until: DateTime<Utc>,
 }
 
+impl Life {
+    /// Who owns the deal at the end of its life (it may have changed hands).
+    pub fn owner(&self) -> &Value {
+        self.steps
+            .iter()
+            .rev()
+            .find_map(|(_, body)| body.get("owner_id"))
+            .unwrap_or(&Value::Null)
+    }
+}
+
 fn days(value: f64) -> Duration {
     Duration::seconds((value * 86_400.0) as i64)
 }

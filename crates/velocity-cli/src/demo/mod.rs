@@ -8,13 +8,14 @@
 mod lives;
 
 use anyhow::{Context, Result};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use velocity_domain::values::format_timestamp;
 use velocity_domain::{parse_record, Mode, ObjectKind, Role, UserId, WorkspaceId};
+use velocity_store::records::Step;
 use velocity_store::{Actor, ActorKind, Db, WriteContext};
 
 pub const DEFAULT_DEALS: usize = 120;
@@ -138,6 +139,11 @@ pub async fn ensure(db: &Db) -> Result<Login> {
 /// How many records go into one transaction.
 const BATCH: usize = 2_000;
 
+/// From this many deals on, the load builds the secondary indexes at the end (see
+/// [`Db::defer_indexes`]): faster from about here, and a benchmark-sized demo is loaded into
+/// a database of its own, where nobody else is reading meanwhile.
+const DEFER_INDEXES_FROM: usize = 50_000;
+
 struct Generator<'a> {
     db: &'a Db,
     ctx: WriteContext,
@@ -209,6 +215,10 @@ pub async fn load(db: &Db, deals: usize) -> Result<Login> {
             )
         })
         .collect();
+    let deferred = deals >= DEFER_INDEXES_FROM;
+    if deferred {
+        db.defer_indexes().await?;
+    }
     let today = Utc::now()
         .date_naive()
         .and_hms_opt(9, 0, 0)
@@ -288,84 +298,159 @@ pub async fn load(db: &Db, deals: usize) -> Result<Login> {
         today: Utc::now(),
     };
     generator.ctx.at = None;
+    // Generating a batch and writing one take about as long: the writer works on batch n
+    // while this task generates batch n + 1, and the two keep both cores busy.
+    let (batches, mut received) = tokio::sync::mpsc::channel::<DealBatch>(1);
+    let writer = {
+        let (db, ctx) = (db.clone(), generator.ctx.clone());
+        tokio::spawn(async move {
+            while let Some(batch) = received.recv().await {
+                batch.write(&db, &ctx).await?;
+            }
+            anyhow::Ok(())
+        })
+    };
     for start in (0..deals).step_by(BATCH) {
-        let rng = &mut generator.rng;
-        let mut batch = Vec::with_capacity(BATCH);
-        for i in start..(start + BATCH).min(deals) {
-            let contact = &contacts[i % contacts.len()];
-            let property = &properties[(i * 3) % properties.len()];
-            let price = property["price"].as_f64().unwrap_or(1_000_000.0);
-            let body = json!({
-                "name": format!("{} {} – {}", contact["first_name"].as_str().unwrap_or_default(),
-                    contact["last_name"].as_str().unwrap_or_default(), property["name"].as_str().unwrap_or_default()),
-                "amount": (price * rng.gen_range(0.94..1.02) / 1000.0).round() * 1000.0,
-                "currency": "EUR", "account_id": contact["account_id"], "contact_ids": [id(contact)],
-                "product_ids": [id(property)], "owner_id": members.choose(rng),
-                "attributes": {"financing": if rng.gen_bool(0.6) { "mortgage" } else { "cash" }}});
-            batch.push(lives::live(rng, &plan, body));
+        let batch = generate_deals(
+            &mut generator.rng,
+            &plan,
+            &contacts,
+            &properties,
+            &members,
+            today,
+            start..(start + BATCH).min(deals),
+        )?;
+        if batches.send(batch).await.is_err() {
+            break; // the writer failed; its error is reported below
         }
-        let steps = batch
-            .iter()
-            .map(|life| {
-                life.steps
-                    .iter()
-                    .enumerate()
-                    .map(|(n, (at, body))| {
-                        let mode = if n == 0 { Mode::Create } else { Mode::Patch };
-                        parse_record(ObjectKind::Deal, body, mode).map(|input| (*at, input))
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| anyhow::anyhow!("demo deal: {e}"))?;
-        let created = db
-            .create_with_history(&generator.ctx, ObjectKind::Deal, steps)
-            .await?;
-        let rng = &mut generator.rng;
-        let mut activity_bodies = Vec::new();
-        let mut task_bodies = Vec::new();
-        for (offset, (deal, life)) in created.iter().zip(&batch).enumerate() {
-            let i = start + offset;
-            let deal = Value::Object(deal.clone());
-            let contact_id = id(&contacts[i % contacts.len()]);
-            let property = properties[(i * 3) % properties.len()]["name"]
-                .as_str()
-                .unwrap_or_default();
-            // Keen buyers meet the agents more: zero to two activities, one on average.
-            let meetings = (life.keenness * 2.0 + rng.gen::<f64>()).floor() as usize;
-            let open_days = (life.open_until - life.open_from).num_minutes().max(1);
-            for _ in 0..meetings {
-                let at = life.open_from + Duration::minutes(rng.gen_range(0..open_days));
-                let kind = ["visit", "call", "email", "meeting"][rng.gen_range(0..4)];
-                let subject = match kind {
-                    "visit" => format!("Site visit: {property}"),
-                    "call" => "Call about budget and timing".to_string(),
-                    "email" => "Sent brochure and floor plans".to_string(),
-                    _ => "Meeting at the office".to_string(),
-                };
-                activity_bodies.push(json!({"kind": kind, "subject": subject,
-                    "occurred_at": format_timestamp(at),
-                    "duration_minutes": if kind == "email" { Value::Null } else { json!(rng.gen_range(10..90)) },
-                    "contact_id": contact_id, "deal_id": id(&deal), "owner_id": deal["owner_id"],
-                    "body": if kind == "visit" { "Client liked the light and the terrace; asked about service charges." } else { "" }}));
-            }
-            if life.outcome == lives::Outcome::Open && rng.gen_bool(0.4) {
-                let due = today + Duration::days(rng.gen_range(-5..14));
-                task_bodies.push(json!({"title": TASKS.choose(rng), "due_at": format_timestamp(due),
-                    "assignee_id": deal["owner_id"], "owner_id": deal["owner_id"], "deal_id": id(&deal), "contact_id": contact_id}));
-            }
-        }
-        generator
-            .create_all(ObjectKind::Activity, activity_bodies)
-            .await?;
-        generator.create_all(ObjectKind::Task, task_bodies).await?;
         if deals >= 100_000 && (start / BATCH) % 50 == 49 {
             eprintln!("  {} of {deals} deals", start + BATCH);
         }
+    }
+    drop(batches);
+    writer.await.context("the demo writer stopped")??;
+    if deferred {
+        eprintln!("  building the indexes");
+        db.build_deferred_indexes().await?;
     }
     // Statistics for the planner now, rather than at the first start of the server.
     db.optimize().await?;
     Ok(Login {
         workspace: workspace.id,
+    })
+}
+
+/// Deals with their lives, and the activities and tasks around them, ready to write. The
+/// activities and tasks name their deal by its position in `deals`, since deals get their ids
+/// when written.
+struct DealBatch {
+    deals: Vec<Vec<Step>>,
+    activities: Vec<(usize, Value)>,
+    tasks: Vec<(usize, Value)>,
+}
+
+impl DealBatch {
+    async fn write(self, db: &Db, ctx: &WriteContext) -> Result<()> {
+        let created = db
+            .create_with_history(ctx, ObjectKind::Deal, self.deals)
+            .await?;
+        for (kind, around) in [
+            (ObjectKind::Activity, self.activities),
+            (ObjectKind::Task, self.tasks),
+        ] {
+            let inputs = around
+                .into_iter()
+                .map(|(deal, mut body)| {
+                    body["deal_id"] = created[deal]["id"].clone();
+                    parse_record(kind, &body, Mode::Create)
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| anyhow::anyhow!("demo {}: {e}", kind.name()))?;
+            for chunk in inputs.chunks(BATCH) {
+                db.create_records(ctx, kind, chunk.to_vec()).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The deals numbered `range`, each with the life it has lived, and the site visits, calls and
+/// tasks around them.
+fn generate_deals(
+    rng: &mut StdRng,
+    plan: &lives::Plan,
+    contacts: &[Value],
+    properties: &[Value],
+    members: &[String],
+    today: DateTime<Utc>,
+    range: std::ops::Range<usize>,
+) -> Result<DealBatch> {
+    let mut lives = Vec::with_capacity(range.len());
+    for i in range.clone() {
+        let contact = &contacts[i % contacts.len()];
+        let property = &properties[(i * 3) % properties.len()];
+        let price = property["price"].as_f64().unwrap_or(1_000_000.0);
+        let body = json!({
+            "name": format!("{} {} – {}", contact["first_name"].as_str().unwrap_or_default(),
+                contact["last_name"].as_str().unwrap_or_default(), property["name"].as_str().unwrap_or_default()),
+            "amount": (price * rng.gen_range(0.94..1.02) / 1000.0).round() * 1000.0,
+            "currency": "EUR", "account_id": contact["account_id"], "contact_ids": [id(contact)],
+            "product_ids": [id(property)], "owner_id": members.choose(rng),
+            "attributes": {"financing": if rng.gen_bool(0.6) { "mortgage" } else { "cash" }}});
+        lives.push(lives::live(rng, plan, body));
+    }
+    let deals = lives
+        .iter()
+        .map(|life| {
+            life.steps
+                .iter()
+                .enumerate()
+                .map(|(n, (at, body))| {
+                    let mode = if n == 0 { Mode::Create } else { Mode::Patch };
+                    parse_record(ObjectKind::Deal, body, mode).map(|input| (*at, input))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("demo deal: {e}"))?;
+    let mut activities = Vec::new();
+    let mut tasks = Vec::new();
+    for (deal, (i, life)) in range.zip(&lives).enumerate() {
+        let owner = life.owner();
+        let contact_id = id(&contacts[i % contacts.len()]);
+        let property = properties[(i * 3) % properties.len()]["name"]
+            .as_str()
+            .unwrap_or_default();
+        // Keen buyers meet the agents more: zero to two activities, one on average.
+        let meetings = (life.keenness * 2.0 + rng.gen::<f64>()).floor() as usize;
+        let open_days = (life.open_until - life.open_from).num_minutes().max(1);
+        for _ in 0..meetings {
+            let at = life.open_from + Duration::minutes(rng.gen_range(0..open_days));
+            let kind = ["visit", "call", "email", "meeting"][rng.gen_range(0..4)];
+            let subject = match kind {
+                "visit" => format!("Site visit: {property}"),
+                "call" => "Call about budget and timing".to_string(),
+                "email" => "Sent brochure and floor plans".to_string(),
+                _ => "Meeting at the office".to_string(),
+            };
+            activities.push((deal, json!({"kind": kind, "subject": subject,
+                "occurred_at": format_timestamp(at),
+                "duration_minutes": if kind == "email" { Value::Null } else { json!(rng.gen_range(10..90)) },
+                "contact_id": contact_id, "owner_id": owner,
+                "body": if kind == "visit" { "Client liked the light and the terrace; asked about service charges." } else { "" }})));
+        }
+        if life.outcome == lives::Outcome::Open && rng.gen_bool(0.4) {
+            let due = today + Duration::days(rng.gen_range(-5..14));
+            tasks.push((
+                deal,
+                json!({"title": TASKS.choose(rng), "due_at": format_timestamp(due),
+                "assignee_id": owner, "owner_id": owner, "contact_id": contact_id}),
+            ));
+        }
+    }
+    Ok(DealBatch {
+        deals,
+        activities,
+        tasks,
     })
 }

@@ -4,6 +4,7 @@
 
 mod auth;
 mod bad_input;
+mod bulk_load;
 mod concurrency;
 mod duplicates;
 mod events;
