@@ -11,6 +11,7 @@ pub struct Dialect {
     /// Appended to a SELECT that reads a row about to be updated. PostgreSQL needs the row
     /// lock so concurrent writers queue; SQLite's single writer makes it unnecessary.
     pub lock_for_update: &'static str,
+    backend: Backend,
 }
 
 impl Dialect {
@@ -19,11 +20,36 @@ impl Dialect {
             Backend::Sqlite => Dialect {
                 nulls_sort_first_ascending: true,
                 lock_for_update: "",
+                backend,
             },
             Backend::Postgres => Dialect {
                 nulls_sort_first_ascending: false,
                 lock_for_update: " FOR UPDATE",
+                backend,
             },
+        }
+    }
+}
+
+impl Dialect {
+    /// The dialect of the database behind `conn`.
+    pub fn of_connection(conn: &sqlx::AnyConnection) -> Dialect {
+        match conn.backend_name() {
+            "SQLite" => Dialect::of(Backend::Sqlite),
+            _ => Dialect::of(Backend::Postgres),
+        }
+    }
+
+    /// A subquery giving the values of `column` over the rows of `from_where` as a JSON array
+    /// (text), sorted, and `[]` when there are none.
+    pub fn sorted_json_array(&self, column: &str, from_where: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => {
+                format!("(SELECT json_group_array({column} ORDER BY {column}) FROM {from_where})")
+            }
+            Backend::Postgres => format!(
+                "(SELECT COALESCE(json_agg({column} ORDER BY {column})::text, '[]') FROM {from_where})"
+            ),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! blocking index proposes and scores pairs, and pairs above the asked confidence are grouped.
 //! Each group carries its pairs with the evidence per field, so a person can see why.
 
+use crate::dialect::Dialect;
 use crate::error::StoreError;
 use crate::records::sql::{decode_record, select_list};
 use crate::records::{links, placeholders, Record};
@@ -163,7 +164,7 @@ pub(crate) async fn profiles(
     };
     let statement = format!(
         "SELECT {} FROM {} WHERE workspace_id = $1 AND deleted_at IS NULL ORDER BY created_at, id",
-        select_list(kind),
+        select_list(kind, kind.plural(), Dialect::of_connection(conn)),
         kind.plural()
     );
     let mut rows = sqlx::query(&statement).bind(workspace).fetch(&mut *conn);
@@ -187,7 +188,7 @@ async fn records_by_id(
     for chunk in ids.chunks(500) {
         let statement = format!(
             "SELECT {} FROM {} WHERE workspace_id = $1 AND deleted_at IS NULL AND id IN ({})",
-            select_list(kind),
+            select_list(kind, kind.plural(), Dialect::of_connection(conn)),
             kind.plural(),
             placeholders(2, chunk.len())
         );

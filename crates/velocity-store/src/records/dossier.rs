@@ -1,6 +1,6 @@
 //! The Client 360: one contact with everything around it, read in a handful of indexed queries.
 
-use super::{fetch, links, sql, ListParams, Record};
+use super::{fetch, sql, ListParams, Record};
 use crate::error::StoreError;
 use crate::events::Event;
 use crate::Db;
@@ -41,15 +41,11 @@ impl Db {
         let deals = {
             // Driven from the contact's links, so the cost follows the contact's deals rather
             // than the workspace's.
-            let columns: Vec<String> = sql::select_list(ObjectKind::Deal)
-                .split(", ")
-                .map(|column| format!("d.{column}"))
-                .collect();
             let statement = format!(
                 "SELECT {} FROM deal_contacts dc JOIN deals d ON d.workspace_id = dc.workspace_id \
                  AND d.id = dc.deal_id WHERE dc.workspace_id = $1 AND dc.contact_id = $2 \
                  AND d.deleted_at IS NULL ORDER BY d.created_at DESC, d.id DESC LIMIT $3",
-                columns.join(", ")
+                sql::select_list(ObjectKind::Deal, "d", self.dialect())
             );
             let mut conn = self.reader().acquire().await?;
             let rows = sqlx::query(&statement)
@@ -58,12 +54,9 @@ impl Db {
                 .bind(RELATED_LIMIT)
                 .fetch_all(&mut *conn)
                 .await?;
-            let mut deals = rows
-                .iter()
+            rows.iter()
                 .map(|row| sql::decode_record(ObjectKind::Deal, row))
-                .collect::<Result<Vec<_>, _>>()?;
-            links::load(&mut conn, &ws, ObjectKind::Deal, &mut deals).await?;
-            deals
+                .collect::<Result<Vec<_>, _>>()?
         };
         let related = |sort: &str| ListParams {
             limit: Some(RELATED_LIMIT),

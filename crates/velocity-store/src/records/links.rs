@@ -202,15 +202,15 @@ async fn deals_in_stage(
     )
 }
 
-/// Fills the out-of-table values of freshly read records (one query per link table, however
-/// many records).
+/// Fills in the stages of freshly read pipelines, with one query however many there are. (A
+/// deal's links come with its row: see `sql::select_list`.)
 pub(crate) async fn load(
     conn: &mut AnyConnection,
     workspace: &str,
     kind: ObjectKind,
     records: &mut [Map<String, Value>],
 ) -> Result<(), StoreError> {
-    if records.is_empty() {
+    if kind != ObjectKind::Pipeline || records.is_empty() {
         return Ok(());
     }
     let ids: Vec<String> = records
@@ -222,38 +222,13 @@ pub(crate) async fn load(
                 .to_string()
         })
         .collect();
-    let list = placeholders(2, ids.len());
-    // One query per object, whatever the number of link tables: a deal's contacts and products
-    // come back together, tagged with the field they belong to.
-    let (fields, sql): (&[&str], String) = match kind {
-        ObjectKind::Deal => (
-            &["contact_ids", "product_ids"],
-            DEAL_LINKS
-                .iter()
-                .map(|(field, table, column)| {
-                    format!(
-                        "SELECT deal_id AS owner, '{field}' AS field, {column} AS value, \
-                         NULL AS name, NULL AS probability, NULL AS kind, NULL AS position \
-                         FROM {table} WHERE workspace_id = $1 AND deal_id IN ({list})"
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(" UNION ALL ")
-                + " ORDER BY field, value",
-        ),
-        ObjectKind::Pipeline => (
-            &["stages"],
-            format!(
-                "SELECT pipeline_id AS owner, 'stages' AS field, id AS value, name, probability, kind, position \
-                 FROM pipeline_stages WHERE workspace_id = $1 AND pipeline_id IN ({list}) ORDER BY position, id"
-            ),
-        ),
-        _ => return Ok(()),
-    };
+    let sql = format!(
+        "SELECT pipeline_id, id, name, probability, kind, position FROM pipeline_stages \
+         WHERE workspace_id = $1 AND pipeline_id IN ({}) ORDER BY position, id",
+        placeholders(2, ids.len())
+    );
     for record in records.iter_mut() {
-        for field in fields {
-            record.insert((*field).into(), Value::Array(Vec::new()));
-        }
+        record.insert("stages".into(), Value::Array(Vec::new()));
     }
     let mut query = sqlx::query(&sql).bind(workspace);
     for id in &ids {
@@ -265,24 +240,19 @@ pub(crate) async fn load(
         .map(|(i, id)| (id.as_str(), i))
         .collect();
     for row in query.fetch_all(&mut *conn).await? {
-        let owner: String = row.try_get("owner")?;
-        let field: String = row.try_get("field")?;
-        let value = if field == "stages" {
-            json!({
-                "id": row.try_get::<String, _>("value")?,
-                "name": row.try_get::<String, _>("name")?,
-                "probability": row.try_get::<f64, _>("probability")?,
-                "kind": row.try_get::<String, _>("kind")?,
-                "position": row.try_get::<i64, _>("position")?,
-            })
-        } else {
-            Value::String(row.try_get("value")?)
-        };
-        if let Some(Value::Array(items)) = position
-            .get(owner.as_str())
-            .and_then(|&i| records[i].get_mut(field.as_str()))
+        let pipeline: String = row.try_get("pipeline_id")?;
+        let stage = json!({
+            "id": row.try_get::<String, _>("id")?,
+            "name": row.try_get::<String, _>("name")?,
+            "probability": row.try_get::<f64, _>("probability")?,
+            "kind": row.try_get::<String, _>("kind")?,
+            "position": row.try_get::<i64, _>("position")?,
+        });
+        if let Some(Value::Array(stages)) = position
+            .get(pipeline.as_str())
+            .and_then(|&i| records[i].get_mut("stages"))
         {
-            items.push(value);
+            stages.push(stage);
         }
     }
     Ok(())

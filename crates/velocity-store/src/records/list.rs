@@ -113,7 +113,7 @@ impl Db {
         };
         let mut statement = format!(
             "SELECT {} FROM {} WHERE workspace_id = $1 AND deleted_at IS NULL",
-            sql::select_list(kind),
+            sql::select_list(kind, kind.plural(), self.dialect()),
             kind.plural()
         );
         for (name, text) in &params.filters {

@@ -52,9 +52,10 @@ pub(crate) async fn fetch(
     lock: &str,
 ) -> Result<Option<Record>, StoreError> {
     let condition = if deleted { "IS NOT NULL" } else { "IS NULL" };
-    let statement = format!(
+    let statement =
+        format!(
         "SELECT {} FROM {} WHERE workspace_id = $1 AND id = $2 AND deleted_at {condition}{lock}",
-        sql::select_list(kind),
+        sql::select_list(kind, kind.plural(), crate::dialect::Dialect::of_connection(conn)),
         kind.plural()
     );
     let Some(row) = sqlx::query(&statement)
