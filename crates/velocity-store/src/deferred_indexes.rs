@@ -85,6 +85,12 @@ impl Db {
             let Some(sql) = pending.pop() else {
                 return Ok(built);
             };
+            if self.backend() == Backend::Postgres {
+                // Sorting a million entries in PostgreSQL's default 64 MB spills to disk.
+                sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
+                    .execute(&mut *tx)
+                    .await?;
+            }
             sqlx::query(&sql).execute(&mut *tx).await?;
             save_pending(&mut tx, &pending).await?;
             tx.commit().await?;

@@ -329,12 +329,14 @@ pub async fn load(db: &Db, deals: usize) -> Result<Login> {
     }
     drop(batches);
     writer.await.context("the demo writer stopped")??;
+    // Statistics for the planner now, rather than at the first start of the server.
     if deferred {
         eprintln!("  building the indexes");
         db.build_deferred_indexes().await?;
+        db.optimize_after_bulk_load().await?;
+    } else {
+        db.optimize().await?;
     }
-    // Statistics for the planner now, rather than at the first start of the server.
-    db.optimize().await?;
     Ok(Login {
         workspace: workspace.id,
     })
