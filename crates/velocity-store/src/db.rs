@@ -51,6 +51,8 @@ pub struct Db {
     reader: AnyPool,
     writer: AnyPool,
     creates: CreateQueue,
+    /// SQLite's background checkpointer connection (see [`crate::checkpoint`]).
+    checkpointer: Option<AnyPool>,
 }
 
 /// Per-connection settings. The page cache is per connection (16 MiB each); reads beyond it
@@ -61,12 +63,11 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NO
 
 /// The writer's settings on top. A write dirties pages all over the record, search-term,
 /// sort and event indexes; past a million records a 16 MiB cache evicts them between
-/// commits, and a WAL checkpoint every 1,000 pages rewrites the same hot index pages over
-/// and over. A 128 MiB cache and a checkpoint every 10,000 pages took creates on a million
-/// deals from 1,566/s to 2,591–2,839/s; a checkpoint then writes up to 40 MB at once, which
-/// is the p99 of a create (about 130 ms).
+/// commits: a 128 MiB cache took creates on a million deals from 1,566/s to 2,591–2,839/s.
+/// Checkpoints run on a connection of their own ([`crate::checkpoint`]); the writer's own
+/// threshold (100,000 pages, 400 MB) restarts the WAL under a steady stream of writes.
 const SQLITE_WRITER_PRAGMAS: &str =
-    "PRAGMA cache_size = -131072; PRAGMA wal_autocheckpoint = 10000;";
+    "PRAGMA cache_size = -131072; PRAGMA wal_autocheckpoint = 100000;";
 
 /// Statements are prepared once per connection and reused. After a few executions PostgreSQL
 /// may switch a prepared statement to a generic plan costed when its tables were small, and
@@ -117,15 +118,21 @@ impl Db {
                     .await
                     .map_err(connect_error)?;
                 let reader = pool(config.max_connections.max(1), "")
+                    .connect_with(options.clone())
+                    .await
+                    .map_err(connect_error)?;
+                let checkpointer = pool(1, "")
                     .connect_with(options)
                     .await
                     .map_err(connect_error)?;
+                crate::checkpoint::start(checkpointer.clone());
                 let creates = CreateQueue::start(writer.clone());
                 Db {
                     backend,
                     reader,
                     writer,
                     creates,
+                    checkpointer: Some(checkpointer),
                 }
             }
             Backend::Postgres => {
@@ -138,6 +145,7 @@ impl Db {
                     reader: pool.clone(),
                     creates: CreateQueue::start(pool.clone()),
                     writer: pool,
+                    checkpointer: None,
                 }
             }
         };
@@ -242,6 +250,9 @@ impl Db {
     }
 
     pub async fn close(&self) {
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.close().await;
+        }
         self.reader.close().await;
         self.writer.close().await;
     }

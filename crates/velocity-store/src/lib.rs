@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 mod bulk;
+mod checkpoint;
 mod db;
 mod deferred_indexes;
 pub mod dialect;
