@@ -58,19 +58,12 @@ pub(crate) fn bind_json<'q>(query: AnyQuery<'q>, kind: SqlKind, value: &Value) -
 /// name or an alias), and a deal's linked contact and product ids as JSON arrays: one query
 /// reads whole deals, where a second for their links doubled the round trips of a read.
 pub(crate) fn select_list(kind: ObjectKind, table: &str, dialect: Dialect) -> String {
-    let mut list = [
-        "id",
-        "version",
-        "created_at",
-        "updated_at",
-        "deleted_at",
-        "attributes",
-    ]
-    .into_iter()
-    .chain(kind.columns().map(|field| field.name))
-    .map(|column| format!("{table}.{column}"))
-    .collect::<Vec<_>>()
-    .join(", ");
+    let mut list = insert_columns(kind)
+        .into_iter()
+        .filter(|column| *column != "workspace_id")
+        .map(|column| format!("{table}.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     if kind == ObjectKind::Deal {
         for (field, link_table, column) in DEAL_LINKS {
             let links = format!(
