@@ -29,9 +29,7 @@ impl Dialect {
             },
         }
     }
-}
 
-impl Dialect {
     /// The dialect of the database behind `conn`.
     pub fn of_connection(conn: &sqlx::AnyConnection) -> Dialect {
         match conn.backend_name() {
