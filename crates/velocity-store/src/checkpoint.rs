@@ -53,7 +53,8 @@ async fn checkpoint(pool: &AnyPool) -> Result<(), sqlx::Error> {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Actor, ActorKind, Db, DbConfig, WriteContext};
+    use crate::db::ScratchDatabase;
+    use crate::{Actor, ActorKind, WriteContext};
     use serde_json::json;
     use velocity_domain::{parse_record, Mode, ObjectKind};
 
@@ -61,16 +62,14 @@ mod tests {
     /// the background task copied them there.
     #[tokio::test]
     async fn committed_pages_are_copied_into_the_database_file_in_the_background() {
-        let path = std::env::temp_dir().join(format!("velocity-ckpt-{}.db", std::process::id()));
-        let db = Db::connect_and_migrate(&DbConfig::new(format!("sqlite://{}", path.display())))
-            .await
-            .unwrap();
+        let scratch = ScratchDatabase::open("ckpt").await;
+        let (db, path) = (&scratch.db, &scratch.path);
         let (user, workspace) = db
             .create_user("ckpt@example.com", "Ckpt", "hash", Some("Ckpt"))
             .await
             .unwrap();
         tokio::time::sleep(super::EVERY * 3).await;
-        let before = std::fs::metadata(&path).unwrap().len();
+        let before = std::fs::metadata(path).unwrap().len();
         let ctx = WriteContext::new(
             workspace.unwrap().id,
             Actor::new(ActorKind::User, user.id),
@@ -86,11 +85,8 @@ mod tests {
             .await
             .unwrap();
         tokio::time::sleep(super::EVERY * 4).await;
-        let after = std::fs::metadata(&path).unwrap().len();
-        db.close().await;
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        let after = std::fs::metadata(path).unwrap().len();
+        scratch.remove().await;
         assert!(
             after > before + 500_000,
             "the file grew from {before} to {after} bytes"

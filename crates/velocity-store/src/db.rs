@@ -400,6 +400,33 @@ impl MigrationSource<'static> for EmbeddedMigrations {
     }
 }
 
+/// A migrated SQLite database in a file of its own, for the store's unit tests.
+#[cfg(test)]
+pub(crate) struct ScratchDatabase {
+    pub(crate) path: std::path::PathBuf,
+    pub(crate) db: Db,
+}
+
+#[cfg(test)]
+impl ScratchDatabase {
+    /// Creates `velocity-{name}-{pid}.db` in the temporary directory and migrates it.
+    pub(crate) async fn open(name: &str) -> ScratchDatabase {
+        let path = std::env::temp_dir().join(format!("velocity-{name}-{}.db", std::process::id()));
+        let db = Db::connect_and_migrate(&DbConfig::new(format!("sqlite://{}", path.display())))
+            .await
+            .expect("a scratch SQLite database opens");
+        ScratchDatabase { path, db }
+    }
+
+    /// Closes the database and deletes its file, WAL and shared-memory index.
+    pub(crate) async fn remove(self) {
+        self.db.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

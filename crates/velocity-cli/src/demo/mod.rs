@@ -144,28 +144,30 @@ const BATCH: usize = 2_000;
 /// a database of its own, where nobody else is reading meanwhile.
 const DEFER_INDEXES_FROM: usize = 50_000;
 
-struct Generator<'a> {
-    db: &'a Db,
+struct Generator {
     ctx: WriteContext,
     rng: StdRng,
     members: Vec<UserId>,
 }
 
-impl Generator<'_> {
-    /// Creates records of one kind in batches and returns them as stored.
-    async fn create_all(&mut self, kind: ObjectKind, bodies: Vec<Value>) -> Result<Vec<Value>> {
-        let mut created = Vec::with_capacity(bodies.len());
-        for chunk in bodies.chunks(BATCH) {
-            let inputs = chunk
-                .iter()
-                .map(|body| parse_record(kind, body, Mode::Create))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| anyhow::anyhow!("demo {}: {e}", kind.name()))?;
-            let written = self.db.create_records(&self.ctx, kind, inputs).await?;
-            created.extend(written.into_iter().map(|w| Value::Object(w.record)));
-        }
-        Ok(created)
+/// Creates records of one kind in batches and returns them as stored.
+async fn create_all(
+    db: &Db,
+    ctx: &WriteContext,
+    kind: ObjectKind,
+    bodies: Vec<Value>,
+) -> Result<Vec<Value>> {
+    let mut created = Vec::with_capacity(bodies.len());
+    for chunk in bodies.chunks(BATCH) {
+        let inputs = chunk
+            .iter()
+            .map(|body| parse_record(kind, body, Mode::Create))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| anyhow::anyhow!("demo {}: {e}", kind.name()))?;
+        let written = db.create_records(ctx, kind, inputs).await?;
+        created.extend(written.into_iter().map(|w| Value::Object(w.record)));
     }
+    Ok(created)
 }
 
 fn id(record: &Value) -> String {
@@ -192,7 +194,6 @@ pub async fn load(db: &Db, deals: usize) -> Result<Login> {
         members.push(agent.id);
     }
     let mut generator = Generator {
-        db,
         ctx,
         rng: StdRng::seed_from_u64(7),
         members,
@@ -251,12 +252,8 @@ pub async fn load(db: &Db, deals: usize) -> Result<Login> {
                 "address": format!("{} {} Street, {}", rng.gen_range(1..200), firm, LOCATIONS[i % LOCATIONS.len()])})
         })
         .collect();
-    let properties = generator
-        .create_all(ObjectKind::Product, property_bodies)
-        .await?;
-    let accounts = generator
-        .create_all(ObjectKind::Account, account_bodies)
-        .await?;
+    let properties = create_all(db, &generator.ctx, ObjectKind::Product, property_bodies).await?;
+    let accounts = create_all(db, &generator.ctx, ObjectKind::Account, account_bodies).await?;
     let rng = &mut generator.rng;
     let contact_bodies: Vec<Value> = (0..(deals / 5).max(60))
         .map(|i| {
@@ -272,9 +269,7 @@ pub async fn load(db: &Db, deals: usize) -> Result<Login> {
                 "attributes": {"budget_eur": rng.gen_range(8..120) * 100_000, "preferred_area": LOCATIONS.choose(rng)}})
         })
         .collect();
-    let contacts = generator
-        .create_all(ObjectKind::Contact, contact_bodies)
-        .await?;
+    let contacts = create_all(db, &generator.ctx, ObjectKind::Contact, contact_bodies).await?;
 
     let open_stages: Vec<String> = stages
         .iter()
@@ -360,17 +355,14 @@ impl DealBatch {
             (ObjectKind::Activity, self.activities),
             (ObjectKind::Task, self.tasks),
         ] {
-            let inputs = around
+            let bodies = around
                 .into_iter()
                 .map(|(deal, mut body)| {
                     body["deal_id"] = created[deal]["id"].clone();
-                    parse_record(kind, &body, Mode::Create)
+                    body
                 })
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| anyhow::anyhow!("demo {}: {e}", kind.name()))?;
-            for chunk in inputs.chunks(BATCH) {
-                db.create_records(ctx, kind, chunk.to_vec()).await?;
-            }
+                .collect();
+            create_all(db, ctx, kind, bodies).await?;
         }
         Ok(())
     }

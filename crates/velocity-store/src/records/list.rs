@@ -229,7 +229,7 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Db, DbConfig};
+    use crate::db::ScratchDatabase;
     use velocity_domain::schema::SYSTEM_FIELDS;
     use velocity_domain::ObjectKind;
 
@@ -238,10 +238,7 @@ mod tests {
     /// before). Checked on SQLite's plans; PostgreSQL's migration creates the same indexes.
     #[tokio::test]
     async fn every_sortable_field_is_served_by_an_index() {
-        let path = std::env::temp_dir().join(format!("velocity-sorts-{}.db", std::process::id()));
-        let db = Db::connect_and_migrate(&DbConfig::new(format!("sqlite://{}", path.display())))
-            .await
-            .unwrap();
+        let scratch = ScratchDatabase::open("sorts").await;
         let mut unindexed = Vec::new();
         for kind in ObjectKind::ALL {
             let fields = SYSTEM_FIELDS
@@ -255,7 +252,7 @@ mod tests {
                      AND deleted_at IS NULL ORDER BY {field} DESC, id DESC LIMIT 51",
                     kind.plural()
                 ))
-                .fetch_all(db.reader())
+                .fetch_all(scratch.db.reader())
                 .await
                 .unwrap();
                 if plan
@@ -266,10 +263,7 @@ mod tests {
                 }
             }
         }
-        db.close().await;
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        scratch.remove().await;
         assert!(
             unindexed.is_empty(),
             "sorted without an index: {unindexed:?}"
