@@ -38,6 +38,14 @@ impl Dialect {
         }
     }
 
+    /// A condition: `haystack` contains `needle` (both SQL expressions).
+    pub fn contains(&self, haystack: &str, needle: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => format!("instr({haystack}, {needle}) > 0"),
+            Backend::Postgres => format!("strpos({haystack}, {needle}) > 0"),
+        }
+    }
+
     /// A subquery giving the values of `column` over the rows of `from_where` as a JSON array
     /// (text), sorted, and `[]` when there are none.
     pub fn sorted_json_array(&self, column: &str, from_where: &str) -> String {

@@ -1,5 +1,9 @@
 //! The `q` search index: lower-cased terms per record, matched by prefix with a plain range
 //! query (`term >= 'ab' AND term < 'ac'`) that a B-tree serves on both databases.
+//!
+//! Each record also keeps its terms in its own `search_text` column, every term preceded by
+//! [`SEPARATOR`], so "some term starts with `ab`" is "the text contains SEPARATOR + `ab`": a
+//! list walking its sort order checks a common prefix on the row it reads anyway.
 
 use crate::bulk::{insert_rows, text};
 use crate::error::StoreError;
@@ -9,6 +13,10 @@ use velocity_domain::schema::Search;
 use velocity_domain::ObjectKind;
 
 const MAX_TERM_LEN: usize = 100;
+
+/// Starts every term in `search_text`. A control character, so no term contains it: they are
+/// removed from terms and query words.
+pub(crate) const SEPARATOR: char = '\u{1f}';
 
 /// The search terms of a record, from its searchable fields.
 pub(crate) fn terms_of(kind: ObjectKind, record: &Map<String, Value>) -> Vec<String> {
@@ -27,6 +35,7 @@ pub(crate) fn terms_of(kind: ObjectKind, record: &Map<String, Value>) -> Vec<Str
                     .map(str::to_string),
             ),
             Search::Whole => {
+                let lowered = lowered.replace(|c: char| c.is_control(), "");
                 if let Some((_, domain)) = lowered.split_once('@') {
                     terms.push(domain.to_string());
                 }
@@ -48,62 +57,95 @@ pub(crate) fn terms_of(kind: ObjectKind, record: &Map<String, Value>) -> Vec<Str
     terms
 }
 
-/// Indexes new records.
+/// A record's `search_text` column: its terms, each preceded by [`SEPARATOR`]; `None` when it
+/// has none.
+pub(crate) fn search_text(terms: &[String]) -> Option<String> {
+    (!terms.is_empty()).then(|| {
+        terms
+            .iter()
+            .flat_map(|term| [SEPARATOR.to_string(), term.clone()])
+            .collect()
+    })
+}
+
+/// Indexes new records, given with their [`terms_of`].
 pub(crate) async fn index(
     conn: &mut AnyConnection,
     workspace: &str,
     kind: ObjectKind,
-    records: &[&Map<String, Value>],
+    records: &[(&Map<String, Value>, Vec<String>)],
 ) -> Result<(), StoreError> {
-    let terms = records.iter().flat_map(|record| {
+    let mut terms = Vec::new();
+    for (record, record_terms) in records {
         let id = record.get("id").and_then(Value::as_str).unwrap_or_default();
-        terms_of(kind, record)
-            .into_iter()
-            .map(move |term| (id, term))
-    });
-    insert_terms(conn, workspace, kind, terms).await
+        terms.extend(record_terms.iter().map(|term| (id, term.as_str())));
+    }
+    insert_terms(conn, workspace, kind, &terms).await
 }
 
-async fn insert_terms<'a>(
+async fn insert_terms(
     conn: &mut AnyConnection,
     workspace: &str,
     kind: ObjectKind,
-    terms: impl Iterator<Item = (&'a str, String)>,
+    terms: &[(&str, &str)],
 ) -> Result<(), StoreError> {
     let rows: Vec<_> = terms
-        .map(|(id, term)| vec![text(workspace), text(kind.name()), text(term), text(id)])
+        .iter()
+        .map(|(id, term)| vec![text(workspace), text(kind.name()), text(*term), text(*id)])
         .collect();
     let columns = ["workspace_id", "object", "term", "record_id"];
     insert_rows(conn, "search_terms", &columns, &rows).await
 }
 
-/// Brings an updated record's terms up to date: removes the terms it lost (by primary key, so
-/// no second index is needed) and adds the ones it gained.
-pub(crate) async fn reindex(
-    conn: &mut AnyConnection,
-    workspace: &str,
-    kind: ObjectKind,
-    previous: &Map<String, Value>,
-    next: &Map<String, Value>,
-) -> Result<(), StoreError> {
-    let (old, new) = (terms_of(kind, previous), terms_of(kind, next));
-    let id = next.get("id").and_then(Value::as_str).unwrap_or_default();
-    for term in old.iter().filter(|t| !new.contains(t)) {
-        sqlx::query(
-            "DELETE FROM search_terms WHERE workspace_id = $1 AND object = $2 AND term = $3 AND record_id = $4",
-        )
-        .bind(workspace)
-        .bind(kind.name())
-        .bind(term)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+/// How an update changes a record's terms.
+pub(crate) struct Reindex {
+    lost: Vec<String>,
+    gained: Vec<String>,
+    text: Option<String>,
+}
+
+impl Reindex {
+    pub(crate) fn of(
+        kind: ObjectKind,
+        previous: &Map<String, Value>,
+        next: &Map<String, Value>,
+    ) -> Reindex {
+        let (old, new) = (terms_of(kind, previous), terms_of(kind, next));
+        Reindex {
+            lost: old.iter().filter(|t| !new.contains(t)).cloned().collect(),
+            gained: new.iter().filter(|t| !old.contains(t)).cloned().collect(),
+            text: search_text(&new),
+        }
     }
-    let gained = new
-        .into_iter()
-        .filter(|t| !old.contains(t))
-        .map(|term| (id, term));
-    insert_terms(conn, workspace, kind, gained).await
+
+    /// The record's new `search_text`, when its terms changed.
+    pub(crate) fn changed_text(&self) -> Option<Option<&str>> {
+        (!self.lost.is_empty() || !self.gained.is_empty()).then_some(self.text.as_deref())
+    }
+
+    /// Brings the record's rows in `search_terms` up to date: removes the terms it lost (by
+    /// primary key) and adds the ones it gained.
+    pub(crate) async fn apply(
+        &self,
+        conn: &mut AnyConnection,
+        workspace: &str,
+        kind: ObjectKind,
+        id: &str,
+    ) -> Result<(), StoreError> {
+        for term in &self.lost {
+            sqlx::query(
+                "DELETE FROM search_terms WHERE workspace_id = $1 AND object = $2 AND term = $3 AND record_id = $4",
+            )
+            .bind(workspace)
+            .bind(kind.name())
+            .bind(term)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        }
+        let gained: Vec<_> = self.gained.iter().map(|term| (id, term.as_str())).collect();
+        insert_terms(conn, workspace, kind, &gained).await
+    }
 }
 
 /// Term entries above which a prefix counts as common (see the list query).
@@ -135,7 +177,7 @@ pub(crate) async fn is_common_prefix(
 /// The query words of `q`, lower-cased; each must prefix-match a term of the record.
 pub(crate) fn query_words(q: &str) -> Vec<String> {
     q.split_whitespace()
-        .map(str::to_lowercase)
+        .map(|word| word.to_lowercase().replace(|c: char| c.is_control(), ""))
         .filter(|w| !w.is_empty())
         .take(5)
         .collect()
@@ -159,6 +201,15 @@ mod tests {
         for t in ["ana", "maría", "o", "neil", "ana@acme.com", "acme.com"] {
             assert!(terms.contains(&t.to_string()), "{t} in {terms:?}");
         }
+    }
+
+    #[test]
+    fn search_text_starts_each_term_with_the_separator() {
+        let record = json!({"first_name": "Ann\u{1f}e", "email": "ann@x.org"});
+        let terms = terms_of(ObjectKind::Contact, record.as_object().unwrap());
+        let text = search_text(&terms).unwrap();
+        assert_eq!(text, "\u{1f}ann\u{1f}ann@x.org\u{1f}e\u{1f}x.org");
+        assert_eq!(search_text(&[]), None);
     }
 
     #[test]

@@ -95,14 +95,17 @@ pub(crate) async fn insert_prepared(
 ) -> Result<(), StoreError> {
     let pairs: Vec<Change> = records.iter().map(|r| (None, r)).collect();
     rules::check_references(conn, workspace, kind, &pairs).await?;
-    let rows = records
+    let terms: Vec<(&Record, Vec<String>)> = records
         .iter()
-        .map(|record| sql::insert_row(kind, workspace, record))
+        .map(|record| (record, search::terms_of(kind, record)))
+        .collect();
+    let rows = terms
+        .iter()
+        .map(|(record, terms)| sql::insert_row(kind, workspace, record, search::search_text(terms)))
         .collect::<Result<Vec<_>, _>>()?;
     insert_rows(conn, kind.plural(), &sql::insert_columns(kind), &rows).await?;
     links::save(conn, workspace, kind, &pairs).await?;
-    let refs: Vec<&Record> = records.iter().collect();
-    search::index(conn, workspace, kind, &refs).await
+    search::index(conn, workspace, kind, &terms).await
 }
 
 /// Appends the `created` events of freshly inserted records.

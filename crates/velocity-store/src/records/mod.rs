@@ -421,6 +421,11 @@ pub(crate) async fn update_without_event(
     for (i, field) in changed_columns.iter().enumerate() {
         statement.push_str(&format!(", {} = ${}", field.name, i + 7));
     }
+    let reindex = search::Reindex::of(kind, &previous, &next);
+    let search_text = reindex.changed_text();
+    if search_text.is_some() {
+        statement.push_str(&format!(", search_text = ${}", changed_columns.len() + 7));
+    }
     statement.push_str(" WHERE workspace_id = $1 AND id = $2 AND version = $6");
     let mut query = sqlx::query(&statement)
         .bind(&workspace)
@@ -432,11 +437,14 @@ pub(crate) async fn update_without_event(
     for field in &changed_columns {
         query = sql::bind_json(query, sql::sql_kind(field.ty), &next[field.name]);
     }
+    if let Some(text) = search_text {
+        query = query.bind(text.map(str::to_string));
+    }
     if query.execute(&mut *conn).await?.rows_affected() != 1 {
         return Err(StoreError::VersionMismatch { current: version });
     }
     links::save(conn, &workspace, kind, &[(Some(&previous), &next)]).await?;
-    search::reindex(conn, &workspace, kind, &previous, &next).await?;
+    reindex.apply(conn, &workspace, kind, id).await?;
     let draft = events::Draft {
         entity: kind.name(),
         entity_id: id.to_string(),

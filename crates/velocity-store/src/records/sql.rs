@@ -60,7 +60,7 @@ pub(crate) fn bind_json<'q>(query: AnyQuery<'q>, kind: SqlKind, value: &Value) -
 pub(crate) fn select_list(kind: ObjectKind, table: &str, dialect: Dialect) -> String {
     let mut list = insert_columns(kind)
         .into_iter()
-        .filter(|column| *column != "workspace_id")
+        .filter(|column| !matches!(*column, "workspace_id" | "search_text"))
         .map(|column| format!("{table}.{column}"))
         .collect::<Vec<_>>()
         .join(", ");
@@ -149,14 +149,16 @@ pub(crate) fn insert_columns(kind: ObjectKind) -> Vec<&'static str> {
         "attributes",
     ];
     columns.extend(kind.columns().map(|f| f.name));
+    columns.push("search_text");
     columns
 }
 
-/// One row for [`insert_columns`].
+/// One row for [`insert_columns`], with the record's [`crate::search::search_text`].
 pub(crate) fn insert_row(
     kind: ObjectKind,
     workspace: &str,
     record: &Map<String, Value>,
+    search_text: Option<String>,
 ) -> Result<Vec<Cell>, StoreError> {
     let text = |name: &str| {
         (
@@ -182,6 +184,10 @@ pub(crate) fn insert_row(
             record.get(field.name).cloned().unwrap_or(Value::Null),
         ));
     }
+    row.push((
+        SqlKind::Text,
+        search_text.map_or(Value::Null, Value::String),
+    ));
     Ok(row)
 }
 

@@ -305,6 +305,28 @@ async fn common_and_rare_search_prefixes_page_the_same_way(app: TestApp) {
             "Commonname1000"
         ]
     );
+    // A common prefix checks each record's own copy of its terms: an update must reach it.
+    let first = page["items"][0]["id"].as_str().unwrap().to_string();
+    session
+        .patch(
+            &session.ws(&format!("/contacts/{first}")),
+            json!({"first_name": "Renamed"}),
+        )
+        .await;
+    let commons = walk(
+        &session,
+        &session.ws("/contacts?q=commonname&limit=500"),
+        |_| None,
+    )
+    .await;
+    assert_eq!(commons.len(), 1088);
+    assert!(commons.iter().all(|c| c["id"] != first.as_str()));
+    let (_, page) = session
+        .get(&session.ws("/contacts?q=commonname%20shared&limit=1&sort=first_name"))
+        .await;
+    assert_eq!(page["items"][0]["first_name"], "Commonname1");
+    let (_, renamed) = session.get(&session.ws("/contacts?q=renamed")).await;
+    assert_eq!(renamed["items"][0]["id"], first.as_str());
 }
 
 async fn an_empty_filter_value_finds_empty_fields(app: TestApp) {
