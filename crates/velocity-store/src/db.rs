@@ -2,7 +2,9 @@
 //!
 //! SQLite gets two pools: many readers and a single writer. SQLite admits one writer at a time
 //! anyway; funnelling writes through one connection means our own transactions never fail with
-//! `SQLITE_BUSY` when a read snapshot would need upgrading. PostgreSQL uses one pool for both.
+//! `SQLITE_BUSY` when a read snapshot would need upgrading. Request readers map the file;
+//! background jobs that scan read through a small pool of their own that does not. PostgreSQL
+//! uses one pool for all.
 
 use crate::dialect::Dialect;
 use crate::error::StoreError;
@@ -49,6 +51,10 @@ impl DbConfig {
 pub struct Db {
     backend: Backend,
     reader: AnyPool,
+    /// Readers for background jobs that pass over large parts of the database (an import reads
+    /// every raw row of its file). On SQLite they do not map the file, so those pages stay in
+    /// the kernel's cache instead of the server's resident memory.
+    scanner: AnyPool,
     writer: AnyPool,
     creates: CreateQueue,
     /// SQLite's background checkpointer connection (see [`crate::checkpoint`]).
@@ -127,6 +133,10 @@ impl Db {
                     .connect_with(options.clone())
                     .await
                     .map_err(connect_error)?;
+                let scanner = pool(2, "")
+                    .connect_with(options.clone())
+                    .await
+                    .map_err(connect_error)?;
                 let checkpointer = pool(1, "")
                     .connect_with(options)
                     .await
@@ -136,6 +146,7 @@ impl Db {
                 Db {
                     backend,
                     reader,
+                    scanner,
                     writer,
                     creates,
                     checkpointer: Some(checkpointer),
@@ -149,6 +160,7 @@ impl Db {
                 Db {
                     backend,
                     reader: pool.clone(),
+                    scanner: pool.clone(),
                     creates: CreateQueue::start(pool.clone()),
                     writer: pool,
                     checkpointer: None,
@@ -234,6 +246,10 @@ impl Db {
         &self.reader
     }
 
+    pub(crate) fn scanner(&self) -> &AnyPool {
+        &self.scanner
+    }
+
     pub(crate) fn writer(&self) -> &AnyPool {
         &self.writer
     }
@@ -268,6 +284,7 @@ impl Db {
             checkpointer.close().await;
         }
         self.reader.close().await;
+        self.scanner.close().await;
         self.writer.close().await;
     }
 }

@@ -616,7 +616,7 @@ impl Db {
     ) -> Result<Preview, StoreError> {
         let import = self.import(workspace, id).await?;
         let ws = workspace.to_string();
-        let mut conn = self.reader().acquire().await?;
+        let mut conn = self.scanner().acquire().await?;
         let mut engine = Engine::load(&mut conn, &ws, &import).await?;
         let mut counts = Map::new();
         let mut duplicates = Vec::new();
@@ -696,7 +696,7 @@ impl Db {
         let import = self.import(workspace, id).await?;
         let ws = workspace.to_string();
         let ctx = WriteContext::new(workspace, Actor::new(ActorKind::Import, id), "import");
-        let mut conn = self.reader().acquire().await?;
+        let mut conn = self.scanner().acquire().await?;
         let mut engine = Engine::load(&mut conn, &ws, &import).await?;
         drop(conn);
         if engine.kind == ObjectKind::Deal {
@@ -708,7 +708,7 @@ impl Db {
         // Statistics are refreshed as the import doubles what it applied, a handful of times.
         let (mut applied, mut next_analyze) = (0, BATCH);
         loop {
-            let mut conn = self.reader().acquire().await?;
+            let mut conn = self.scanner().acquire().await?;
             let rows = pending_rows(&mut conn, &ws, id, after, BATCH).await?;
             if rows.is_empty() {
                 return Ok(());
@@ -888,7 +888,7 @@ impl Db {
         // Only the stage column matters here: no row is decided twice.
         let ws = ctx.workspace.to_string();
         let mut missing = Vec::new();
-        let mut conn = self.reader().acquire().await?;
+        let mut conn = self.scanner().acquire().await?;
         let mut after = 0;
         loop {
             let rows = pending_rows(&mut conn, &ws, import, after, 2000).await?;
@@ -923,7 +923,7 @@ impl Db {
             Mode::Patch,
         )?;
         self.update_record(ctx, &pipeline, input, None).await?;
-        let mut conn = self.reader().acquire().await?;
+        let mut conn = self.scanner().acquire().await?;
         engine.choices.stages = lookup::stages(&mut conn, &ws, &pipeline).await?;
         Ok(())
     }
