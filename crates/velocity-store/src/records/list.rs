@@ -205,6 +205,8 @@ impl Db {
         }
         errors.into_result(()).map_err(StoreError::Invalid)?;
         let direction = if sort.descending { "DESC" } else { "ASC" };
+        let order = format!("ORDER BY {col} {direction}, id {direction}");
+        let select = sql::select_list(kind, table, self.dialect());
         let mut items = Vec::new();
         for (condition, extra) in segments {
             let wanted = limit + 1 - items.len() as i64;
@@ -212,8 +214,6 @@ impl Db {
                 break;
             }
             let limit_p = binds.len() + extra.len() + 1;
-            let order = format!("ORDER BY {col} {direction}, id {direction}");
-            let select = sql::select_list(kind, table, self.dialect());
             let segment = if collected {
                 // Matches collected by term are sorted by their keys alone and only the page's
                 // rows read whole: sorting whole rows took twice as long.
