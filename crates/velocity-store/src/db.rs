@@ -457,11 +457,24 @@ pub(crate) struct ScratchDatabase {
 impl ScratchDatabase {
     /// Creates `velocity-{name}-{pid}.db` in the temporary directory and migrates it.
     pub(crate) async fn open(name: &str) -> ScratchDatabase {
-        let path = std::env::temp_dir().join(format!("velocity-{name}-{}.db", std::process::id()));
+        let path = ScratchDatabase::path_of(name);
         let db = Db::connect_and_migrate(&DbConfig::new(format!("sqlite://{}", path.display())))
             .await
             .expect("a scratch SQLite database opens");
         ScratchDatabase { path, db }
+    }
+
+    /// The same file, connected but without any migration applied.
+    pub(crate) async fn unmigrated(name: &str) -> ScratchDatabase {
+        let path = ScratchDatabase::path_of(name);
+        let db = Db::connect(&DbConfig::new(format!("sqlite://{}", path.display())))
+            .await
+            .expect("a scratch SQLite database opens");
+        ScratchDatabase { path, db }
+    }
+
+    fn path_of(name: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("velocity-{name}-{}.db", std::process::id()))
     }
 
     /// Closes the database and deletes its file, WAL and shared-memory index.
@@ -489,11 +502,8 @@ mod tests {
     /// already indexed for them.
     #[tokio::test]
     async fn the_search_text_migration_fills_existing_records() {
-        let path =
-            std::env::temp_dir().join(format!("velocity-search-text-{}.db", std::process::id()));
-        let db = Db::connect(&DbConfig::new(format!("sqlite://{}", path.display())))
-            .await
-            .unwrap();
+        let scratch = ScratchDatabase::unmigrated("search-text").await;
+        let db = &scratch.db;
         db.migrate_up_to(8).await.unwrap();
         let statements = [
             "INSERT INTO workspaces (id, name, created_at) VALUES ('w', 'W', 't')",
@@ -512,7 +522,7 @@ mod tests {
                 .fetch_all(db.writer())
                 .await
                 .unwrap();
-        ScratchDatabase { path, db }.remove().await;
+        scratch.remove().await;
         let mut terms: Vec<_> = texts[0].1.as_deref().unwrap().split('\u{1f}').collect();
         terms.sort_unstable();
         assert_eq!(terms, ["", "ann", "lee"], "each term follows a separator");

@@ -61,10 +61,12 @@ pub(crate) fn terms_of(kind: ObjectKind, record: &Map<String, Value>) -> Vec<Str
 /// has none.
 pub(crate) fn search_text(terms: &[String]) -> Option<String> {
     (!terms.is_empty()).then(|| {
-        terms
-            .iter()
-            .flat_map(|term| [SEPARATOR.to_string(), term.clone()])
-            .collect()
+        let mut text = String::new();
+        for term in terms {
+            text.push(SEPARATOR);
+            text.push_str(term);
+        }
+        text
     })
 }
 
