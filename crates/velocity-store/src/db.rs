@@ -73,7 +73,7 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NO
 /// Checkpoints run on a connection of their own ([`crate::checkpoint`]); the writer's own
 /// threshold (100,000 pages, 400 MB) restarts the WAL under a steady stream of writes.
 const SQLITE_WRITER_PRAGMAS: &str =
-    "PRAGMA cache_size = -131072; PRAGMA wal_autocheckpoint = 100000;";
+    "PRAGMA cache_size = -131072; PRAGMA wal_autocheckpoint = 100000; PRAGMA threads = 2;";
 
 /// Readers map the database file into memory: a page read is then a memory access instead of
 /// a system call and a copy. The mapped pages are the operating system's file cache, shared by

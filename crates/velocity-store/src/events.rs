@@ -175,20 +175,12 @@ pub(crate) async fn append_dated(
     ctx: &WriteContext,
     drafts: Vec<(Draft, String)>,
 ) -> Result<Vec<Event>, StoreError> {
-    if drafts.is_empty() {
-        return Ok(Vec::new());
-    }
-    let workspace = ctx.workspace.to_string();
-    let last: i64 = sqlx::query_scalar(
-        "UPDATE workspaces SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq",
-    )
-    .bind(&workspace)
-    .bind(drafts.len() as i64)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(StoreError::NotFound("workspace"))?;
-    let first = last - drafts.len() as i64 + 1;
-    let events: Vec<Event> = drafts
+    let ready: Vec<ReadyEvent> = drafts
+        .iter()
+        .map(|(draft, at)| ReadyEvent::of(draft, at.clone()))
+        .collect();
+    let first = append_ready(conn, ctx, &ready).await?;
+    Ok(drafts
         .into_iter()
         .zip(first..)
         .map(|((draft, created_at), seq)| Event {
@@ -202,22 +194,78 @@ pub(crate) async fn append_dated(
             source: ctx.source.clone(),
             created_at,
         })
-        .collect();
+        .collect())
+}
+
+/// An event with its time and its changes serialised, waiting only for its number: a bulk
+/// writer serialises the next batch's events while the database writes this one's.
+pub(crate) struct ReadyEvent {
+    entity: &'static str,
+    entity_id: String,
+    action: &'static str,
+    changes: String,
+    at: String,
+}
+
+impl ReadyEvent {
+    pub(crate) fn new(
+        entity: &'static str,
+        entity_id: String,
+        action: &'static str,
+        changes: &Value,
+        at: String,
+    ) -> ReadyEvent {
+        ReadyEvent {
+            entity,
+            entity_id,
+            action,
+            changes: changes.to_string(),
+            at,
+        }
+    }
+
+    fn of(draft: &Draft, at: String) -> ReadyEvent {
+        let id = draft.entity_id.clone();
+        ReadyEvent::new(draft.entity, id, draft.action, &draft.changes, at)
+    }
+}
+
+/// Numbers events consecutively and inserts them inside the caller's transaction; returns the
+/// number of the first.
+pub(crate) async fn append_ready(
+    conn: &mut AnyConnection,
+    ctx: &WriteContext,
+    events: &[ReadyEvent],
+) -> Result<i64, StoreError> {
+    if events.is_empty() {
+        return Ok(0);
+    }
+    let workspace = ctx.workspace.to_string();
+    let last: i64 = sqlx::query_scalar(
+        "UPDATE workspaces SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq",
+    )
+    .bind(&workspace)
+    .bind(events.len() as i64)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound("workspace"))?;
+    let first = last - events.len() as i64 + 1;
     let actor_id = ctx.actor.id.clone().map_or(Value::Null, Value::String);
     let rows: Vec<Vec<Cell>> = events
         .iter()
-        .map(|e| {
+        .zip(first..)
+        .map(|(e, seq)| {
             vec![
                 text(workspace.as_str()),
-                (SqlKind::Int, Value::from(e.seq)),
-                text(e.entity.as_str()),
+                (SqlKind::Int, Value::from(seq)),
+                text(e.entity),
                 text(e.entity_id.as_str()),
-                text(e.action.as_str()),
-                text(e.changes.to_string()),
+                text(e.action),
+                text(e.changes.as_str()),
                 text(ctx.actor.kind.as_str()),
                 (SqlKind::Text, actor_id.clone()),
                 text(ctx.source.as_str()),
-                text(e.created_at.as_str()),
+                text(e.at.as_str()),
             ]
         })
         .collect();
@@ -234,7 +282,7 @@ pub(crate) async fn append_dated(
         "created_at",
     ];
     insert_rows(conn, "events", &columns, &rows).await?;
-    Ok(events)
+    Ok(first)
 }
 
 const EVENT_COLUMNS: &str = "e.workspace_id, e.seq, e.entity, e.entity_id, e.action, e.changes, \

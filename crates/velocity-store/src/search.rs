@@ -5,7 +5,7 @@
 //! [`SEPARATOR`], so "some term starts with `ab`" is "the text contains SEPARATOR + `ab`": a
 //! list walking its sort order checks a common prefix on the row it reads anyway.
 
-use crate::bulk::{insert_rows, text};
+use crate::bulk::{insert_rows, text, Cell};
 use crate::error::StoreError;
 use serde_json::{Map, Value};
 use sqlx::AnyConnection;
@@ -70,33 +70,35 @@ pub(crate) fn search_text(terms: &[String]) -> Option<String> {
     })
 }
 
-/// Indexes new records, given with their [`terms_of`].
-pub(crate) async fn index(
-    conn: &mut AnyConnection,
+/// The `search_terms` rows of new records, given with their [`terms_of`].
+pub(crate) fn term_rows(
     workspace: &str,
     kind: ObjectKind,
     records: &[(&Map<String, Value>, Vec<String>)],
-) -> Result<(), StoreError> {
-    let mut terms = Vec::new();
+) -> Vec<Vec<Cell>> {
+    let mut rows = Vec::new();
     for (record, record_terms) in records {
         let id = record.get("id").and_then(Value::as_str).unwrap_or_default();
-        terms.extend(record_terms.iter().map(|term| (id, term.as_str())));
+        rows.extend(
+            record_terms
+                .iter()
+                .map(|term| term_row(workspace, kind, id, term)),
+        );
     }
-    insert_terms(conn, workspace, kind, &terms).await
+    rows
 }
 
-async fn insert_terms(
+fn term_row(workspace: &str, kind: ObjectKind, id: &str, term: &str) -> Vec<Cell> {
+    vec![text(workspace), text(kind.name()), text(term), text(id)]
+}
+
+/// Inserts rows made by [`term_rows`].
+pub(crate) async fn insert_term_rows(
     conn: &mut AnyConnection,
-    workspace: &str,
-    kind: ObjectKind,
-    terms: &[(&str, &str)],
+    rows: &[Vec<Cell>],
 ) -> Result<(), StoreError> {
-    let rows: Vec<_> = terms
-        .iter()
-        .map(|(id, term)| vec![text(workspace), text(kind.name()), text(*term), text(*id)])
-        .collect();
     let columns = ["workspace_id", "object", "term", "record_id"];
-    insert_rows(conn, "search_terms", &columns, &rows).await
+    insert_rows(conn, "search_terms", &columns, rows).await
 }
 
 /// How an update changes a record's terms.
@@ -145,8 +147,12 @@ impl Reindex {
             .execute(&mut *conn)
             .await?;
         }
-        let gained: Vec<_> = self.gained.iter().map(|term| (id, term.as_str())).collect();
-        insert_terms(conn, workspace, kind, &gained).await
+        let gained: Vec<_> = self
+            .gained
+            .iter()
+            .map(|term| term_row(workspace, kind, id, term))
+            .collect();
+        insert_term_rows(conn, &gained).await
     }
 }
 

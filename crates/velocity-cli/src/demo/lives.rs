@@ -91,7 +91,10 @@ pub fn live(rng: &mut StdRng, plan: &Plan, mut body: Value) -> Life {
     let mut at = born;
     let outcome = loop {
         let mean = MEAN_DWELL_DAYS[stage.min(4)] * (1.4 - 0.8 * keenness);
-        let moves_at = at + days(-mean * (1.0 - rng.gen::<f64>()).ln());
+        // Never before the step before it: a hand-over two hours after the last move can
+        // outlast a short dwell.
+        let last_step = steps.last().map_or(born, |(at, _)| *at);
+        let moves_at = (at + days(-mean * (1.0 - rng.gen::<f64>()).ln())).max(last_step);
         // The agent re-dates the deal a few days after its close date passes.
         while close < moves_at.date_naive() {
             let last_step = steps.last().map_or(born, |(at, _)| *at);
@@ -162,33 +165,36 @@ mod tests {
     fn lives_are_dated_in_order_and_end_as_their_last_step_says() {
         let open: Vec<String> = (0..5).map(|i| format!("s{i}")).collect();
         let members = vec!["a".to_owned(), "b".to_owned()];
-        let plan = Plan {
-            open: &open,
-            won: "won",
-            lost: "lost",
-            members: &members,
-            today: Utc::now(),
-        };
-        let mut rng = StdRng::seed_from_u64(1);
-        let mut outcomes = [0; 3];
-        for _ in 0..2_000 {
-            let body = json!({"name": "d", "amount": 1_000_000.0, "owner_id": "a", "attributes": {"financing": "cash"}});
-            let life = live(&mut rng, &plan, body);
-            assert!(life.steps.windows(2).all(|w| w[0].0 <= w[1].0));
-            assert!(life.steps.iter().all(|(at, _)| *at <= plan.today));
-            let last_stage = life
-                .steps
-                .iter()
-                .rev()
-                .find_map(|(_, s)| s["stage_id"].as_str());
-            match life.outcome {
-                Outcome::Won => assert_eq!(last_stage, Some("won")),
-                Outcome::Lost => assert_eq!(last_stage, Some("lost")),
-                Outcome::Open => assert!(last_stage.is_some_and(|s| s.starts_with('s'))),
+        // Lives depend on the time of day they are generated at: try several.
+        for hours in [0, 5, 11, 17] {
+            let plan = Plan {
+                open: &open,
+                won: "won",
+                lost: "lost",
+                members: &members,
+                today: Utc::now() + Duration::hours(hours),
+            };
+            let mut rng = StdRng::seed_from_u64(1);
+            let mut outcomes = [0; 3];
+            for _ in 0..2_000 {
+                let body = json!({"name": "d", "amount": 1_000_000.0, "owner_id": "a", "attributes": {"financing": "cash"}});
+                let life = live(&mut rng, &plan, body);
+                assert!(life.steps.windows(2).all(|w| w[0].0 <= w[1].0));
+                assert!(life.steps.iter().all(|(at, _)| *at <= plan.today));
+                let last_stage = life
+                    .steps
+                    .iter()
+                    .rev()
+                    .find_map(|(_, s)| s["stage_id"].as_str());
+                match life.outcome {
+                    Outcome::Won => assert_eq!(last_stage, Some("won")),
+                    Outcome::Lost => assert_eq!(last_stage, Some("lost")),
+                    Outcome::Open => assert!(last_stage.is_some_and(|s| s.starts_with('s'))),
+                }
+                outcomes[life.outcome as usize] += 1;
             }
-            outcomes[life.outcome as usize] += 1;
+            // A realistic mix: plenty open, and both outcomes well represented in the history.
+            assert!(outcomes.iter().all(|&n| n > 300), "{outcomes:?}");
         }
-        // A realistic mix: plenty open, and both outcomes well represented in the history.
-        assert!(outcomes.iter().all(|&n| n > 300), "{outcomes:?}");
     }
 }

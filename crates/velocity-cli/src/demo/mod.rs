@@ -15,7 +15,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use velocity_domain::values::format_timestamp;
 use velocity_domain::{parse_record, Mode, ObjectKind, Role, UserId, WorkspaceId};
-use velocity_store::records::Step;
+use velocity_store::records::{PreparedLives, Step};
 use velocity_store::{Actor, ActorKind, Db, WriteContext};
 
 pub const DEFAULT_DEALS: usize = 120;
@@ -293,14 +293,14 @@ pub async fn load(db: &Db, deals: usize) -> Result<Login> {
         today: Utc::now(),
     };
     generator.ctx.at = None;
-    // Generating a batch and writing one take about as long: the writer works on batch n
-    // while this task generates batch n + 1, and the two keep both cores busy.
-    let (batches, mut received) = tokio::sync::mpsc::channel::<DealBatch>(1);
+    // Generating and preparing a batch take about as long as writing one: the writer works on
+    // batch n while this task makes batch n + 1, and the two keep both cores busy.
+    let (batches, mut received) = tokio::sync::mpsc::channel::<Vec<PreparedLives>>(1);
     let writer = {
         let (db, ctx) = (db.clone(), generator.ctx.clone());
         tokio::spawn(async move {
             while let Some(batch) = received.recv().await {
-                batch.write(&db, &ctx).await?;
+                db.write_lives(&ctx, &batch).await?;
             }
             anyhow::Ok(())
         })
@@ -314,7 +314,9 @@ pub async fn load(db: &Db, deals: usize) -> Result<Login> {
             &members,
             today,
             start..(start + BATCH).min(deals),
-        )?;
+        )?
+        .prepare(db, workspace.id)
+        .await?;
         if batches.send(batch).await.is_err() {
             break; // the writer failed; its error is reported below
         }
@@ -347,24 +349,30 @@ struct DealBatch {
 }
 
 impl DealBatch {
-    async fn write(self, db: &Db, ctx: &WriteContext) -> Result<()> {
-        let created = db
-            .create_with_history(ctx, ObjectKind::Deal, self.deals)
+    /// The deals, then their activities and tasks (named by the deals' new ids), prepared for
+    /// [`Db::write_lives`]. Activities and tasks are created now, in one step.
+    async fn prepare(self, db: &Db, workspace: WorkspaceId) -> Result<Vec<PreparedLives>> {
+        let deals = db
+            .prepare_lives(workspace, ObjectKind::Deal, self.deals)
             .await?;
+        let mut prepared = Vec::with_capacity(3);
         for (kind, around) in [
             (ObjectKind::Activity, self.activities),
             (ObjectKind::Task, self.tasks),
         ] {
-            let bodies = around
+            let now = Utc::now();
+            let lives = around
                 .into_iter()
                 .map(|(deal, mut body)| {
-                    body["deal_id"] = created[deal]["id"].clone();
-                    body
+                    body["deal_id"] = deals.records()[deal]["id"].clone();
+                    parse_record(kind, &body, Mode::Create).map(|input| vec![(now, input)])
                 })
-                .collect();
-            create_all(db, ctx, kind, bodies).await?;
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| anyhow::anyhow!("demo {}: {e}", kind.name()))?;
+            prepared.push(db.prepare_lives(workspace, kind, lives).await?);
         }
-        Ok(())
+        prepared.insert(0, deals);
+        Ok(prepared)
     }
 }
 

@@ -4,7 +4,7 @@
 use super::{
     blank, diff, links, merge, prepare_one, rules, sql, stage_book, Change, Record, Written,
 };
-use crate::bulk::insert_rows;
+use crate::bulk::{insert_rows, Cell};
 use crate::error::StoreError;
 use crate::events::{self, Draft, WriteContext};
 use crate::{search, Db};
@@ -93,19 +93,60 @@ pub(crate) async fn insert_prepared(
     kind: ObjectKind,
     records: &[Record],
 ) -> Result<(), StoreError> {
+    let rows = NewRows::of(workspace, kind, records)?;
+    write_new(conn, workspace, kind, records, &rows).await
+}
+
+/// The rows new records add to their table and to the search terms. Making them needs no
+/// database, so a bulk writer makes the next batch's while the database writes this one's.
+pub(crate) struct NewRows {
+    records: Vec<Vec<Cell>>,
+    terms: Vec<Vec<Cell>>,
+}
+
+impl NewRows {
+    pub(crate) fn of(
+        workspace: &str,
+        kind: ObjectKind,
+        records: &[Record],
+    ) -> Result<NewRows, StoreError> {
+        let terms: Vec<(&Record, Vec<String>)> = records
+            .iter()
+            .map(|record| (record, search::terms_of(kind, record)))
+            .collect();
+        let rows = terms
+            .iter()
+            .map(|(record, terms)| {
+                sql::insert_row(kind, workspace, record, search::search_text(terms))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(NewRows {
+            records: rows,
+            terms: search::term_rows(workspace, kind, &terms),
+        })
+    }
+}
+
+/// [`insert_prepared`] with the rows already made: checks the references, inserts the rows
+/// and the records' links.
+pub(crate) async fn write_new(
+    conn: &mut AnyConnection,
+    workspace: &str,
+    kind: ObjectKind,
+    records: &[Record],
+    rows: &NewRows,
+) -> Result<(), StoreError> {
     let pairs: Vec<Change> = records.iter().map(|r| (None, r)).collect();
     rules::check_references(conn, workspace, kind, &pairs).await?;
-    let terms: Vec<(&Record, Vec<String>)> = records
-        .iter()
-        .map(|record| (record, search::terms_of(kind, record)))
-        .collect();
-    let rows = terms
-        .iter()
-        .map(|(record, terms)| sql::insert_row(kind, workspace, record, search::search_text(terms)))
-        .collect::<Result<Vec<_>, _>>()?;
-    insert_rows(conn, kind.plural(), &sql::insert_columns(kind), &rows).await?;
+    insert_rows(
+        conn,
+        kind.plural(),
+        &sql::insert_columns(kind),
+        &rows.records,
+    )
+    .await?;
     links::save(conn, workspace, kind, &pairs).await?;
-    search::index(conn, workspace, kind, &terms).await
+    search::insert_term_rows(conn, &rows.terms).await
 }
 
 /// Appends the `created` events of freshly inserted records.

@@ -16,7 +16,7 @@ pub(crate) use create::{
     insert_records_without_events,
 };
 pub use dossier::ContactDossier;
-pub use history::Step;
+pub use history::{PreparedLives, Step};
 pub(crate) use links::placeholders;
 pub use list::{ListParams, Page};
 

@@ -14,7 +14,7 @@ use velocity_domain::schema::FieldType;
 use velocity_domain::{ObjectKind, ValidationErrors};
 
 /// A workspace's pipelines and stages, read once per write.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub(crate) struct StageBook {
     /// stage id → (pipeline id, kind)
     stages: HashMap<String, (String, String)>,

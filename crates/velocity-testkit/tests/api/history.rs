@@ -9,6 +9,7 @@ use velocity_store::{Actor, ActorKind, StoreError, WriteContext};
 use velocity_testkit::{both_databases, Session, TestApp};
 
 both_databases!(a_deal_written_with_its_past_reads_as_if_lived);
+both_databases!(prepared_lives_are_written_whole_and_only_where_and_as_prepared);
 both_databases!(past_forecasts_are_rebuilt_from_what_was_known_then);
 both_databases!(the_forecast_counts_deals_not_created_yet);
 
@@ -138,6 +139,113 @@ async fn a_deal_written_with_its_past_reads_as_if_lived(app: TestApp) {
         1,
         "nothing half-written"
     );
+}
+
+async fn prepared_lives_are_written_whole_and_only_where_and_as_prepared(app: TestApp) {
+    let session = app.signup("prepared@example.com", "Prepared").await;
+    let other = app.signup("elsewhere@example.com", "Elsewhere").await;
+    let workspace = session.workspace_id.parse().unwrap();
+    let life = || vec![vec![step(ago(3), json!({"name": "Loft"}), Mode::Create)]];
+    let deals = app
+        .db
+        .prepare_lives(workspace, ObjectKind::Deal, life())
+        .await
+        .unwrap();
+    let conflict = |result: Result<(), StoreError>| match result {
+        Err(StoreError::Conflict(_)) => {}
+        other => panic!("expected a conflict, got {other:?}"),
+    };
+    conflict(
+        app.db
+            .write_lives(&context(&other), std::slice::from_ref(&deals))
+            .await,
+    );
+
+    // A stage added after the deals were placed: they are prepared again, not written.
+    let (_, pipelines) = session.get(&session.ws("/pipelines")).await;
+    let pipeline = &pipelines["items"][0];
+    let mut stages = pipeline["stages"].as_array().unwrap().clone();
+    stages.insert(
+        0,
+        json!({"name": "Inbound", "probability": 0.05, "kind": "open", "position": 0}),
+    );
+    let path = session.ws(&format!("/pipelines/{}", pipeline["id"].as_str().unwrap()));
+    let (status, _) = session.patch(&path, json!({"stages": stages})).await;
+    assert_eq!(status, 200);
+    conflict(
+        app.db
+            .write_lives(&context(&session), std::slice::from_ref(&deals))
+            .await,
+    );
+
+    // Batches of several kinds are written together or not at all.
+    let deals = app
+        .db
+        .prepare_lives(workspace, ObjectKind::Deal, life())
+        .await
+        .unwrap();
+    let deal_id = deals.records()[0]["id"].clone();
+    let activity = |contact: Value| {
+        let body = json!({"kind": "call", "deal_id": deal_id, "contact_id": contact});
+        vec![vec![(
+            ago(2),
+            parse_record(ObjectKind::Activity, &body, Mode::Create).unwrap(),
+        )]]
+    };
+    let stray = app
+        .db
+        .prepare_lives(
+            workspace,
+            ObjectKind::Activity,
+            activity(json!(uuid_like())),
+        )
+        .await
+        .unwrap();
+    let refused = app
+        .db
+        .write_lives(&context(&session), &[deals, stray])
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Invalid(_))),
+        "{refused:?}"
+    );
+    for object in ["/deals", "/activities"] {
+        let (_, list) = session.get(&session.ws(object)).await;
+        assert_eq!(list["items"], json!([]), "nothing of {object} half-written");
+    }
+    let deals = app
+        .db
+        .prepare_lives(workspace, ObjectKind::Deal, life())
+        .await
+        .unwrap();
+    let deal_id = deals.records()[0]["id"].clone();
+    let body = json!({"kind": "call", "deal_id": deal_id});
+    let call = parse_record(ObjectKind::Activity, &body, Mode::Create).unwrap();
+    let calls = app
+        .db
+        .prepare_lives(workspace, ObjectKind::Activity, vec![vec![(ago(2), call)]])
+        .await
+        .unwrap();
+    app.db
+        .write_lives(&context(&session), &[deals, calls])
+        .await
+        .unwrap();
+    let (_, deal) = session
+        .get(&session.ws(&format!("/deals/{}", deal_id.as_str().unwrap())))
+        .await;
+    assert_eq!(
+        deal["stage_id"],
+        stages_after(&session).await,
+        "placed in the new first stage"
+    );
+    let (_, activities) = session.get(&session.ws("/activities")).await;
+    assert_eq!(activities["items"][0]["deal_id"], deal_id);
+    let (_, elsewhere) = other.get(&other.ws("/deals")).await;
+    assert_eq!(elsewhere["items"], json!([]));
+}
+
+async fn stages_after(session: &Session) -> Value {
+    json!(stage_ids(session).await[0].0)
 }
 
 fn uuid_like() -> String {
