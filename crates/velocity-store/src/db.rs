@@ -71,7 +71,8 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NO
 /// sort and event indexes; past a million records a 16 MiB cache evicts them between
 /// commits: a 128 MiB cache took creates on a million deals from 1,566/s to 2,591–2,839/s.
 /// Checkpoints run on a connection of their own ([`crate::checkpoint`]); the writer's own
-/// threshold (100,000 pages, 400 MB) restarts the WAL under a steady stream of writes.
+/// threshold (100,000 pages, 400 MB) restarts the WAL under a steady stream of writes. Sorts
+/// too large for memory (building a deferred index) may use a second thread.
 const SQLITE_WRITER_PRAGMAS: &str =
     "PRAGMA cache_size = -131072; PRAGMA wal_autocheckpoint = 100000; PRAGMA threads = 2;";
 

@@ -46,6 +46,20 @@ impl Dialect {
         }
     }
 
+    /// A condition: `column` is one of the strings of the JSON array bound at `param`. One
+    /// statement serves lists of every length, so it is prepared once per connection: a list
+    /// of n placeholders was a new statement for every n, parsed again each time (on SQLite
+    /// about 40 µs per id when a bulk load checked the references of each batch). PostgreSQL
+    /// reads the array once and probes the index with it (`= ANY`), as with a literal list.
+    pub fn is_in_json(&self, column: &str, param: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => format!("{column} IN (SELECT value FROM json_each({param}))"),
+            Backend::Postgres => {
+                format!("{column} = ANY(ARRAY(SELECT json_array_elements_text({param}::json)))")
+            }
+        }
+    }
+
     /// A subquery giving the values of `column` over the rows of `from_where` as a JSON array
     /// (text), sorted, and `[]` when there are none.
     pub fn sorted_json_array(&self, column: &str, from_where: &str) -> String {
@@ -58,4 +72,12 @@ impl Dialect {
             ),
         }
     }
+}
+
+/// Strings as the JSON array that [`Dialect::is_in_json`] reads.
+pub(crate) fn json_list<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
+    let items = items
+        .into_iter()
+        .map(|item| serde_json::Value::String(item.as_ref().to_owned()));
+    serde_json::Value::Array(items.collect()).to_string()
 }

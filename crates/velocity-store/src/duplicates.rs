@@ -3,10 +3,10 @@
 //! blocking index proposes and scores pairs, and pairs above the asked confidence are grouped.
 //! Each group carries its pairs with the evidence per field, so a person can see why.
 
-use crate::dialect::Dialect;
+use crate::dialect::{json_list, Dialect};
 use crate::error::StoreError;
 use crate::records::sql::{decode_record, select_list};
-use crate::records::{links, placeholders, Record};
+use crate::records::{links, Record};
 use crate::Db;
 use futures_util::TryStreamExt;
 use serde::Serialize;
@@ -186,16 +186,16 @@ async fn records_by_id(
 ) -> Result<HashMap<String, Record>, StoreError> {
     let mut found = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
+        let dialect = Dialect::of_connection(conn);
         let statement = format!(
-            "SELECT {} FROM {} WHERE workspace_id = $1 AND deleted_at IS NULL AND id IN ({})",
-            select_list(kind, kind.plural(), Dialect::of_connection(conn)),
+            "SELECT {} FROM {} WHERE workspace_id = $1 AND deleted_at IS NULL AND {}",
+            select_list(kind, kind.plural(), dialect),
             kind.plural(),
-            placeholders(2, chunk.len())
+            dialect.is_in_json("id", "$2")
         );
-        let mut query = sqlx::query(&statement).bind(workspace);
-        for id in chunk {
-            query = query.bind(*id);
-        }
+        let query = sqlx::query(&statement)
+            .bind(workspace)
+            .bind(json_list(chunk));
         let mut records = query
             .fetch_all(&mut *conn)
             .await?

@@ -12,6 +12,7 @@ use super::matching::{Found, Matcher};
 use super::outcome::{record_outcomes, Outcome};
 use super::review::fill_gaps;
 use super::Import;
+use crate::dialect::{json_list, Dialect};
 use crate::duplicates::{self, DEDUPLICATED};
 use crate::error::StoreError;
 use crate::events::{self, Actor, ActorKind, Draft, WriteContext};
@@ -561,19 +562,20 @@ async fn created_by(
     ids: &[&str],
 ) -> Result<HashSet<String>, StoreError> {
     let mut created = HashSet::new();
-    for chunk in ids.chunks(500) {
-        let statement = format!(
-            "SELECT entity_id FROM events WHERE workspace_id = $1 AND entity_id IN ({}) \
-             AND action = 'created' AND actor_kind = 'import' AND actor_id = $2",
-            records::placeholders(3, chunk.len())
-        );
-        let mut query = sqlx::query(&statement).bind(workspace).bind(import);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            created.insert(row.try_get("entity_id")?);
-        }
+    if ids.is_empty() {
+        return Ok(created);
+    }
+    let statement = format!(
+        "SELECT entity_id FROM events WHERE workspace_id = $1 AND {} \
+         AND action = 'created' AND actor_kind = 'import' AND actor_id = $2",
+        Dialect::of_connection(conn).is_in_json("entity_id", "$3")
+    );
+    let query = sqlx::query(&statement)
+        .bind(workspace)
+        .bind(import)
+        .bind(json_list(ids));
+    for row in query.fetch_all(&mut *conn).await? {
+        created.insert(row.try_get("entity_id")?);
     }
     Ok(created)
 }

@@ -3,6 +3,7 @@
 
 use super::Change;
 use crate::bulk::{insert_rows, text};
+use crate::dialect::{json_list, Dialect};
 use crate::error::StoreError;
 use serde_json::{json, Map, Value};
 use sqlx::{AnyConnection, Row};
@@ -14,14 +15,6 @@ pub(crate) const DEAL_LINKS: [(&str, &str, &str); 2] = [
     ("contact_ids", "deal_contacts", "contact_id"),
     ("product_ids", "deal_products", "product_id"),
 ];
-
-/// `$start, $start+1, …` for an `IN (…)` list of `count` values.
-pub(crate) fn placeholders(start: usize, count: usize) -> String {
-    (start..start + count)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 /// Gives new stages their ids and checks that the ids sent belong to this pipeline, so the
 /// stored record and its event show the final ids.
@@ -224,16 +217,13 @@ pub(crate) async fn load(
         .collect();
     let sql = format!(
         "SELECT pipeline_id, id, name, probability, kind, position FROM pipeline_stages \
-         WHERE workspace_id = $1 AND pipeline_id IN ({}) ORDER BY position, id",
-        placeholders(2, ids.len())
+         WHERE workspace_id = $1 AND {} ORDER BY position, id",
+        Dialect::of_connection(conn).is_in_json("pipeline_id", "$2")
     );
     for record in records.iter_mut() {
         record.insert("stages".into(), Value::Array(Vec::new()));
     }
-    let mut query = sqlx::query(&sql).bind(workspace);
-    for id in &ids {
-        query = query.bind(id);
-    }
+    let query = sqlx::query(&sql).bind(workspace).bind(json_list(&ids));
     let position: HashMap<&str, usize> = ids
         .iter()
         .enumerate()

@@ -17,7 +17,6 @@ pub(crate) use create::{
 };
 pub use dossier::ContactDossier;
 pub use history::{PreparedLives, Step};
-pub(crate) use links::placeholders;
 pub use list::{ListParams, Page};
 
 use crate::error::StoreError;

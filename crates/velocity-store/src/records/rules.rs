@@ -4,8 +4,8 @@
 //! workspace. Both work on a whole batch: stages are read once, and references are checked with
 //! one query per referenced table, however many records there are.
 
-use super::links::placeholders;
 use super::Change;
+use crate::dialect::{json_list, Dialect};
 use crate::error::StoreError;
 use serde_json::{Map, Value};
 use sqlx::{AnyConnection, Row};
@@ -225,23 +225,29 @@ pub(crate) async fn check_references(
             wanted.entry(table).or_default().extend(ids);
         }
     }
+    let dialect = Dialect::of_connection(conn);
     let mut live: HashMap<&'static str, HashSet<String>> = HashMap::new();
     for (table, ids) in &wanted {
-        let ids: Vec<&String> = ids.iter().collect();
+        let sql = if *table == "memberships" {
+            format!(
+                "SELECT user_id AS id FROM memberships WHERE workspace_id = $1 \
+                 AND removed_at IS NULL AND {}",
+                dialect.is_in_json("user_id", "$2")
+            )
+        } else {
+            format!(
+                "SELECT id FROM {table} WHERE workspace_id = $1 AND deleted_at IS NULL AND {}",
+                dialect.is_in_json("id", "$2")
+            )
+        };
+        let rows = sqlx::query(&sql)
+            .bind(workspace)
+            .bind(json_list(ids))
+            .fetch_all(&mut *conn)
+            .await?;
         let found = live.entry(table).or_default();
-        for chunk in ids.chunks(500) {
-            let sql = if *table == "memberships" {
-                format!("SELECT user_id AS id FROM memberships WHERE workspace_id = $1 AND removed_at IS NULL AND user_id IN ({})", placeholders(2, chunk.len()))
-            } else {
-                format!("SELECT id FROM {table} WHERE workspace_id = $1 AND deleted_at IS NULL AND id IN ({})", placeholders(2, chunk.len()))
-            };
-            let mut query = sqlx::query(&sql).bind(workspace);
-            for id in chunk {
-                query = query.bind(id.as_str());
-            }
-            for row in query.fetch_all(&mut *conn).await? {
-                found.insert(row.try_get("id")?);
-            }
+        for row in rows {
+            found.insert(row.try_get("id")?);
         }
     }
     let mut errors = ValidationErrors::default();
