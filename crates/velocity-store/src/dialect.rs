@@ -60,6 +60,15 @@ impl Dialect {
         }
     }
 
+    /// A table `j` with one row per string of the JSON array bound at `param`, in column
+    /// `value` (see [`Dialect::is_in_json`]).
+    pub fn json_strings(&self, param: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => format!("json_each({param}) AS j"),
+            Backend::Postgres => format!("json_array_elements_text({param}::json) AS j(value)"),
+        }
+    }
+
     /// A subquery giving the values of `column` over the rows of `from_where` as a JSON array
     /// (text), sorted, and `[]` when there are none.
     pub fn sorted_json_array(&self, column: &str, from_where: &str) -> String {

@@ -145,29 +145,49 @@ const BATCH: usize = 2_000;
 const DEFER_INDEXES_FROM: usize = 50_000;
 
 struct Generator {
-    ctx: WriteContext,
     rng: StdRng,
     members: Vec<UserId>,
 }
 
-/// Creates records of one kind in batches and returns them as stored.
-async fn create_all(
-    db: &Db,
-    ctx: &WriteContext,
-    kind: ObjectKind,
-    bodies: Vec<Value>,
-) -> Result<Vec<Value>> {
-    let mut created = Vec::with_capacity(bodies.len());
-    for chunk in bodies.chunks(BATCH) {
-        let inputs = chunk
-            .iter()
-            .map(|body| parse_record(kind, body, Mode::Create))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| anyhow::anyhow!("demo {}: {e}", kind.name()))?;
-        let written = db.create_records(ctx, kind, inputs).await?;
-        created.extend(written.into_iter().map(|w| Value::Object(w.record)));
+/// Prepares records on this task and hands them to the writer task, in order. Generating and
+/// preparing a batch take about as long as writing one: the writer works on batch n while this
+/// task makes batch n + 1, and the two keep both cores busy.
+struct Loader<'a> {
+    db: &'a Db,
+    workspace: WorkspaceId,
+    to_writer: tokio::sync::mpsc::Sender<Vec<PreparedLives>>,
+}
+
+impl Loader<'_> {
+    /// Prepares records of one kind, each created `at`, queues them for the writer and returns
+    /// them as they will be stored.
+    async fn create_all(
+        &self,
+        kind: ObjectKind,
+        at: DateTime<Utc>,
+        bodies: Vec<Value>,
+    ) -> Result<Vec<Value>> {
+        let mut created = Vec::with_capacity(bodies.len());
+        for chunk in bodies.chunks(BATCH) {
+            let lives = chunk
+                .iter()
+                .map(|body| parse_record(kind, body, Mode::Create).map(|input| vec![(at, input)]))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| anyhow::anyhow!("demo {}: {e}", kind.name()))?;
+            let prepared = self.db.prepare_lives(self.workspace, kind, lives).await?;
+            created.extend(prepared.records().iter().cloned().map(Value::Object));
+            self.write(vec![prepared]).await?;
+        }
+        Ok(created)
     }
-    Ok(created)
+
+    async fn write(&self, batch: Vec<PreparedLives>) -> Result<()> {
+        // A closed channel means the writer failed; the caller reports its error.
+        self.to_writer
+            .send(batch)
+            .await
+            .map_err(|_| anyhow::anyhow!("the demo writer stopped"))
+    }
 }
 
 fn id(record: &Value) -> String {
@@ -194,7 +214,6 @@ pub async fn load(db: &Db, deals: usize) -> Result<Login> {
         members.push(agent.id);
     }
     let mut generator = Generator {
-        ctx,
         rng: StdRng::seed_from_u64(7),
         members,
     };
@@ -220,13 +239,53 @@ pub async fn load(db: &Db, deals: usize) -> Result<Login> {
     if deferred {
         db.defer_indexes().await?;
     }
+    let (to_writer, mut received) = tokio::sync::mpsc::channel::<Vec<PreparedLives>>(1);
+    let writer = {
+        let db = db.clone();
+        tokio::spawn(async move {
+            while let Some(batch) = received.recv().await {
+                db.write_lives(&ctx, &batch).await?;
+            }
+            anyhow::Ok(())
+        })
+    };
+    let loader = Loader {
+        db,
+        workspace: workspace.id,
+        to_writer,
+    };
+    let generated = generate(&loader, &mut generator, &stages, deals).await;
+    drop(loader);
+    writer.await.context("the demo writer stopped")??;
+    generated?;
+    // Statistics for the planner now, rather than at the first start of the server.
+    if deferred {
+        eprintln!("  building the indexes");
+        db.build_deferred_indexes().await?;
+        db.optimize_after_bulk_load().await?;
+    } else {
+        db.optimize().await?;
+    }
+    Ok(Login {
+        workspace: workspace.id,
+    })
+}
+
+/// Generates the properties, firms, clients and `deals` deals with everything around them, and
+/// queues them for the writer.
+async fn generate(
+    loader: &Loader<'_>,
+    generator: &mut Generator,
+    stages: &[(String, String)],
+    deals: usize,
+) -> Result<()> {
     let today = Utc::now()
         .date_naive()
         .and_hms_opt(9, 0, 0)
         .unwrap_or_default()
         .and_utc();
     // The book of properties, clients and firms predates the oldest deal.
-    generator.ctx = generator.ctx.clone().dated(today - Duration::days(430));
+    let book_opened = today - Duration::days(430);
     let rng = &mut generator.rng;
 
     let property_bodies: Vec<Value> = (0..(deals / 20).max(40))
@@ -252,8 +311,12 @@ pub async fn load(db: &Db, deals: usize) -> Result<Login> {
                 "address": format!("{} {} Street, {}", rng.gen_range(1..200), firm, LOCATIONS[i % LOCATIONS.len()])})
         })
         .collect();
-    let properties = create_all(db, &generator.ctx, ObjectKind::Product, property_bodies).await?;
-    let accounts = create_all(db, &generator.ctx, ObjectKind::Account, account_bodies).await?;
+    let properties = loader
+        .create_all(ObjectKind::Product, book_opened, property_bodies)
+        .await?;
+    let accounts = loader
+        .create_all(ObjectKind::Account, book_opened, account_bodies)
+        .await?;
     let rng = &mut generator.rng;
     let contact_bodies: Vec<Value> = (0..(deals / 5).max(60))
         .map(|i| {
@@ -269,7 +332,9 @@ pub async fn load(db: &Db, deals: usize) -> Result<Login> {
                 "attributes": {"budget_eur": rng.gen_range(8..120) * 100_000, "preferred_area": LOCATIONS.choose(rng)}})
         })
         .collect();
-    let contacts = create_all(db, &generator.ctx, ObjectKind::Contact, contact_bodies).await?;
+    let contacts = loader
+        .create_all(ObjectKind::Contact, book_opened, contact_bodies)
+        .await?;
 
     let open_stages: Vec<String> = stages
         .iter()
@@ -292,19 +357,6 @@ pub async fn load(db: &Db, deals: usize) -> Result<Login> {
         members: &members,
         today: Utc::now(),
     };
-    generator.ctx.at = None;
-    // Generating and preparing a batch take about as long as writing one: the writer works on
-    // batch n while this task makes batch n + 1, and the two keep both cores busy.
-    let (batches, mut received) = tokio::sync::mpsc::channel::<Vec<PreparedLives>>(1);
-    let writer = {
-        let (db, ctx) = (db.clone(), generator.ctx.clone());
-        tokio::spawn(async move {
-            while let Some(batch) = received.recv().await {
-                db.write_lives(&ctx, &batch).await?;
-            }
-            anyhow::Ok(())
-        })
-    };
     for start in (0..deals).step_by(BATCH) {
         let batch = generate_deals(
             &mut generator.rng,
@@ -315,28 +367,14 @@ pub async fn load(db: &Db, deals: usize) -> Result<Login> {
             today,
             start..(start + BATCH).min(deals),
         )?
-        .prepare(db, workspace.id)
+        .prepare(loader.db, loader.workspace)
         .await?;
-        if batches.send(batch).await.is_err() {
-            break; // the writer failed; its error is reported below
-        }
+        loader.write(batch).await?;
         if deals >= 100_000 && (start / BATCH) % 50 == 49 {
             eprintln!("  {} of {deals} deals", start + BATCH);
         }
     }
-    drop(batches);
-    writer.await.context("the demo writer stopped")??;
-    // Statistics for the planner now, rather than at the first start of the server.
-    if deferred {
-        eprintln!("  building the indexes");
-        db.build_deferred_indexes().await?;
-        db.optimize_after_bulk_load().await?;
-    } else {
-        db.optimize().await?;
-    }
-    Ok(Login {
-        workspace: workspace.id,
-    })
+    Ok(())
 }
 
 /// Deals with their lives, and the activities and tasks around them, ready to write. The

@@ -225,29 +225,30 @@ pub(crate) async fn check_references(
             wanted.entry(table).or_default().extend(ids);
         }
     }
-    let dialect = Dialect::of_connection(conn);
-    let mut live: HashMap<&'static str, HashSet<String>> = HashMap::new();
-    for (table, ids) in &wanted {
-        let sql = if *table == "memberships" {
-            format!(
-                "SELECT user_id AS id FROM memberships WHERE workspace_id = $1 \
-                 AND removed_at IS NULL AND {}",
-                dialect.is_in_json("user_id", "$2")
-            )
+    // Only the missing ids come back, usually none: each row returned is a hand-over from
+    // the database driver, and a batch names thousands of live records.
+    let ids = Dialect::of_connection(conn).json_strings("$2");
+    let mut absent: HashMap<&'static str, HashSet<String>> = HashMap::new();
+    for (table, wanted) in &wanted {
+        let live = if *table == "memberships" {
+            "SELECT 1 FROM memberships m WHERE m.workspace_id = $1 AND m.user_id = j.value \
+             AND m.removed_at IS NULL"
+                .to_string()
         } else {
             format!(
-                "SELECT id FROM {table} WHERE workspace_id = $1 AND deleted_at IS NULL AND {}",
-                dialect.is_in_json("id", "$2")
+                "SELECT 1 FROM {table} t WHERE t.workspace_id = $1 AND t.id = j.value \
+                 AND t.deleted_at IS NULL"
             )
         };
+        let sql = format!("SELECT j.value AS id FROM {ids} WHERE NOT EXISTS ({live})");
         let rows = sqlx::query(&sql)
             .bind(workspace)
-            .bind(json_list(ids))
+            .bind(json_list(wanted))
             .fetch_all(&mut *conn)
             .await?;
-        let found = live.entry(table).or_default();
+        let of_table = absent.entry(table).or_default();
         for row in rows {
-            found.insert(row.try_get("id")?);
+            of_table.insert(row.try_get("id")?);
         }
     }
     let mut errors = ValidationErrors::default();
@@ -255,7 +256,7 @@ pub(crate) async fn check_references(
         for (field, table, ids) in references(*previous, next) {
             if let Some(missing) = ids
                 .iter()
-                .find(|id| !live.get(table).is_some_and(|l| l.contains(*id)))
+                .find(|id| absent.get(table).is_some_and(|a| a.contains(*id)))
             {
                 let what = match field.ty {
                     FieldType::Ref(target) | FieldType::RefList(target) => target.name(),
