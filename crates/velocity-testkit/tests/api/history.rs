@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 use velocity_domain::{parse_record, Mode, ObjectKind};
 use velocity_server::{replay_forecasts, ReplayRequest};
+use velocity_store::records::PreparedLives;
 use velocity_store::{Actor, ActorKind, StoreError, WriteContext};
 use velocity_testkit::{both_databases, Session, TestApp};
 
@@ -145,23 +146,14 @@ async fn prepared_lives_are_written_whole_and_only_where_and_as_prepared(app: Te
     let session = app.signup("prepared@example.com", "Prepared").await;
     let other = app.signup("elsewhere@example.com", "Elsewhere").await;
     let workspace = session.workspace_id.parse().unwrap();
-    let life = || vec![vec![step(ago(3), json!({"name": "Loft"}), Mode::Create)]];
-    let deals = app
-        .db
-        .prepare_lives(workspace, ObjectKind::Deal, life())
-        .await
-        .unwrap();
+    let prepared = deal_with_a_call(&app, workspace, Value::Null).await;
     let conflict = |result: Result<(), StoreError>| match result {
         Err(StoreError::Conflict(_)) => {}
         other => panic!("expected a conflict, got {other:?}"),
     };
-    conflict(
-        app.db
-            .write_lives(&context(&other), std::slice::from_ref(&deals))
-            .await,
-    );
+    conflict(app.db.write_lives(&context(&other), &prepared).await);
 
-    // A stage added after the deals were placed: they are prepared again, not written.
+    // A stage added after the deal was placed: it is prepared again, not written.
     let (_, pipelines) = session.get(&session.ws("/pipelines")).await;
     let pipeline = &pipelines["items"][0];
     let mut stages = pipeline["stages"].as_array().unwrap().clone();
@@ -172,39 +164,11 @@ async fn prepared_lives_are_written_whole_and_only_where_and_as_prepared(app: Te
     let path = session.ws(&format!("/pipelines/{}", pipeline["id"].as_str().unwrap()));
     let (status, _) = session.patch(&path, json!({"stages": stages})).await;
     assert_eq!(status, 200);
-    conflict(
-        app.db
-            .write_lives(&context(&session), std::slice::from_ref(&deals))
-            .await,
-    );
+    conflict(app.db.write_lives(&context(&session), &prepared).await);
 
     // Batches of several kinds are written together or not at all.
-    let deals = app
-        .db
-        .prepare_lives(workspace, ObjectKind::Deal, life())
-        .await
-        .unwrap();
-    let deal_id = deals.records()[0]["id"].clone();
-    let activity = |contact: Value| {
-        let body = json!({"kind": "call", "deal_id": deal_id, "contact_id": contact});
-        vec![vec![(
-            ago(2),
-            parse_record(ObjectKind::Activity, &body, Mode::Create).unwrap(),
-        )]]
-    };
-    let stray = app
-        .db
-        .prepare_lives(
-            workspace,
-            ObjectKind::Activity,
-            activity(json!(uuid_like())),
-        )
-        .await
-        .unwrap();
-    let refused = app
-        .db
-        .write_lives(&context(&session), &[deals, stray])
-        .await;
+    let stray = deal_with_a_call(&app, workspace, json!(uuid_like())).await;
+    let refused = app.db.write_lives(&context(&session), &stray).await;
     assert!(
         matches!(refused, Err(StoreError::Invalid(_))),
         "{refused:?}"
@@ -213,29 +177,18 @@ async fn prepared_lives_are_written_whole_and_only_where_and_as_prepared(app: Te
         let (_, list) = session.get(&session.ws(object)).await;
         assert_eq!(list["items"], json!([]), "nothing of {object} half-written");
     }
-    let deals = app
-        .db
-        .prepare_lives(workspace, ObjectKind::Deal, life())
-        .await
-        .unwrap();
-    let deal_id = deals.records()[0]["id"].clone();
-    let body = json!({"kind": "call", "deal_id": deal_id});
-    let call = parse_record(ObjectKind::Activity, &body, Mode::Create).unwrap();
-    let calls = app
-        .db
-        .prepare_lives(workspace, ObjectKind::Activity, vec![vec![(ago(2), call)]])
-        .await
-        .unwrap();
+    let batch = deal_with_a_call(&app, workspace, Value::Null).await;
+    let deal_id = batch[0].records()[0]["id"].clone();
     app.db
-        .write_lives(&context(&session), &[deals, calls])
+        .write_lives(&context(&session), &batch)
         .await
         .unwrap();
     let (_, deal) = session
         .get(&session.ws(&format!("/deals/{}", deal_id.as_str().unwrap())))
         .await;
+    let first_stage = stage_ids(&session).await[0].0.clone();
     assert_eq!(
-        deal["stage_id"],
-        stages_after(&session).await,
+        deal["stage_id"], first_stage,
         "placed in the new first stage"
     );
     let (_, activities) = session.get(&session.ws("/activities")).await;
@@ -244,8 +197,26 @@ async fn prepared_lives_are_written_whole_and_only_where_and_as_prepared(app: Te
     assert_eq!(elsewhere["items"], json!([]));
 }
 
-async fn stages_after(session: &Session) -> Value {
-    json!(stage_ids(session).await[0].0)
+/// A new deal and a call about it (with `contact`), prepared as one batch.
+async fn deal_with_a_call(
+    app: &TestApp,
+    workspace: velocity_domain::WorkspaceId,
+    contact: Value,
+) -> Vec<PreparedLives> {
+    let life = vec![step(ago(3), json!({"name": "Loft"}), Mode::Create)];
+    let deals = app
+        .db
+        .prepare_lives(workspace, ObjectKind::Deal, vec![life])
+        .await
+        .unwrap();
+    let body = json!({"kind": "call", "deal_id": deals.records()[0]["id"], "contact_id": contact});
+    let call = parse_record(ObjectKind::Activity, &body, Mode::Create).unwrap();
+    let calls = app
+        .db
+        .prepare_lives(workspace, ObjectKind::Activity, vec![vec![(ago(2), call)]])
+        .await
+        .unwrap();
+    vec![deals, calls]
 }
 
 fn uuid_like() -> String {
