@@ -372,6 +372,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "search text",
         include_str!("../migrations/sqlite/0009_search_text.sql"),
     ),
+    (
+        10,
+        "common terms",
+        include_str!("../migrations/sqlite/0010_common_terms.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -418,6 +423,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         9,
         "search text",
         include_str!("../migrations/postgres/0009_search_text.sql"),
+    ),
+    (
+        10,
+        "common terms",
+        include_str!("../migrations/postgres/0010_common_terms.sql"),
     ),
 ];
 

@@ -6,9 +6,11 @@
 //! list walking its sort order checks a common prefix on the row it reads anyway.
 
 use crate::bulk::{insert_rows, text, Cell};
+use crate::dialect::{json_list, Dialect};
 use crate::error::StoreError;
 use serde_json::{Map, Value};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
+use std::collections::{HashMap, HashSet};
 use velocity_domain::schema::Search;
 use velocity_domain::ObjectKind;
 
@@ -70,26 +72,89 @@ pub(crate) fn search_text(terms: &[String]) -> Option<String> {
     })
 }
 
-/// The `search_terms` rows of new records, given with their [`terms_of`].
-pub(crate) fn term_rows(
-    workspace: &str,
-    kind: ObjectKind,
-    records: &[(&Map<String, Value>, Vec<String>)],
-) -> Vec<Vec<Cell>> {
-    let mut rows = Vec::new();
-    for (record, record_terms) in records {
-        let id = record.get("id").and_then(Value::as_str).unwrap_or_default();
-        rows.extend(
-            record_terms
-                .iter()
-                .map(|term| term_row(workspace, kind, id, term)),
-        );
+/// The `search_terms` rows of new records, and the terms that may have just become common.
+pub(crate) struct TermRows {
+    pub rows: Vec<Vec<Cell>>,
+    /// Terms entered more than once by this batch: candidates for [`mark_common`]. A term
+    /// that grows one record per batch is never listed, which costs entries, not results.
+    pub growing: Vec<String>,
+}
+
+impl TermRows {
+    /// The rows of new records, given with their [`terms_of`], leaving out `common` terms.
+    pub(crate) fn of(
+        workspace: &str,
+        kind: ObjectKind,
+        records: &[(&Map<String, Value>, Vec<String>)],
+        common: &HashSet<String>,
+    ) -> TermRows {
+        let mut rows = Vec::new();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (record, record_terms) in records {
+            let id = record.get("id").and_then(Value::as_str).unwrap_or_default();
+            for term in record_terms.iter().filter(|t| !common.contains(*t)) {
+                *seen.entry(term).or_default() += 1;
+                rows.push(term_row(workspace, kind, id, term));
+            }
+        }
+        let growing = seen
+            .into_iter()
+            .filter(|(_, count)| *count > 1)
+            .map(|(term, _)| term.to_owned())
+            .collect();
+        TermRows { rows, growing }
     }
-    rows
 }
 
 fn term_row(workspace: &str, kind: ObjectKind, id: &str, term: &str) -> Vec<Cell> {
     vec![text(workspace), text(kind.name()), text(term), text(id)]
+}
+
+/// The workspace's common terms for `kind` (see [`mark_common`]), read as one JSON row.
+pub(crate) async fn common_terms(
+    conn: &mut AnyConnection,
+    workspace: &str,
+    kind: ObjectKind,
+) -> Result<HashSet<String>, StoreError> {
+    let listed = Dialect::of_connection(conn).sorted_json_array(
+        "term",
+        "search_common_terms WHERE workspace_id = $1 AND object = $2",
+    );
+    let text: String = sqlx::query_scalar(&format!("SELECT {listed} AS terms"))
+        .bind(workspace)
+        .bind(kind.name())
+        .fetch_one(&mut *conn)
+        .await?;
+    serde_json::from_str(&text).map_err(StoreError::corrupt)
+}
+
+/// Lists those of `terms` that now have at least [`COMMON_PREFIX`] entries as common: no
+/// search reads their entries any more (any prefix of them is common), so later records skip
+/// them. Counting stops at the threshold, as in [`is_common_prefix`].
+pub(crate) async fn mark_common(
+    conn: &mut AnyConnection,
+    workspace: &str,
+    kind: ObjectKind,
+    terms: &[String],
+) -> Result<(), StoreError> {
+    if terms.is_empty() {
+        return Ok(());
+    }
+    let candidates = Dialect::of_connection(conn).json_strings("$3");
+    sqlx::query(&format!(
+        "INSERT INTO search_common_terms (workspace_id, object, term) \
+         SELECT $1, $2, j.value FROM {candidates} WHERE (SELECT COUNT(*) FROM (\
+             SELECT 1 FROM search_terms t WHERE t.workspace_id = $1 AND t.object = $2 \
+             AND t.term = j.value LIMIT $4) AS hits) >= $4 \
+         ON CONFLICT DO NOTHING"
+    ))
+    .bind(workspace)
+    .bind(kind.name())
+    .bind(json_list(terms))
+    .bind(COMMON_PREFIX)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Inserts rows made by [`term_rows`].
@@ -159,8 +224,10 @@ impl Reindex {
 /// Term entries above which a prefix counts as common (see the list query).
 const COMMON_PREFIX: i64 = 1000;
 
-/// Whether at least [`COMMON_PREFIX`] term entries start with `word`; counting stops there, so
-/// the check costs the same for "a" as for "olivia".
+/// Whether `word` is a common prefix: a listed common term starts with it, or at least
+/// [`COMMON_PREFIX`] term entries do. Counting stops there, so the check costs the same for
+/// "a" as for "olivia". A prefix that is not common has every entry that starts with it (only
+/// common terms go without), so the rare path's lookup by term finds every match.
 pub(crate) async fn is_common_prefix(
     conn: &mut AnyConnection,
     workspace: &str,
@@ -168,9 +235,11 @@ pub(crate) async fn is_common_prefix(
     word: &str,
     upper: &str,
 ) -> Result<bool, StoreError> {
-    let hits: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM search_terms WHERE workspace_id = $1 AND object = $2 \
-         AND term >= $3 AND term < $4 LIMIT $5) AS hits",
+    let row = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM search_common_terms WHERE workspace_id = $1 \
+             AND object = $2 AND term >= $3 AND term < $4 LIMIT 1) AS listed) AS listed, \
+         (SELECT COUNT(*) FROM (SELECT 1 FROM search_terms WHERE workspace_id = $1 AND object = $2 \
+             AND term >= $3 AND term < $4 LIMIT $5) AS hits) AS hits",
     )
     .bind(workspace)
     .bind(kind.name())
@@ -179,7 +248,8 @@ pub(crate) async fn is_common_prefix(
     .bind(COMMON_PREFIX)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(hits >= COMMON_PREFIX)
+    let (listed, hits): (i64, i64) = (row.try_get("listed")?, row.try_get("hits")?);
+    Ok(listed > 0 || hits >= COMMON_PREFIX)
 }
 
 /// The query words of `q`, lower-cased; each must prefix-match a term of the record.

@@ -10,6 +10,7 @@ use crate::events::{self, Draft, WriteContext};
 use crate::{search, Db};
 use serde_json::{json, Value};
 use sqlx::{AnyConnection, AnyPool};
+use std::collections::HashSet;
 use velocity_domain::{new_id, ObjectKind, RecordInput, WorkspaceId};
 
 /// Inserts records of one kind inside the caller's transaction: the same rules, reference
@@ -93,7 +94,8 @@ pub(crate) async fn insert_prepared(
     kind: ObjectKind,
     records: &[Record],
 ) -> Result<(), StoreError> {
-    let rows = NewRows::of(workspace, kind, records)?;
+    let common = search::common_terms(conn, workspace, kind).await?;
+    let rows = NewRows::of(workspace, kind, records, &common)?;
     write_new(conn, workspace, kind, records, &rows).await
 }
 
@@ -101,14 +103,17 @@ pub(crate) async fn insert_prepared(
 /// database, so a bulk writer makes the next batch's while the database writes this one's.
 pub(crate) struct NewRows {
     records: Vec<Vec<Cell>>,
-    terms: Vec<Vec<Cell>>,
+    terms: search::TermRows,
 }
 
 impl NewRows {
+    /// The rows of `records`, without entries for the `common` terms; a set read a while ago
+    /// only means more entries than needed, since terms never stop being common.
     pub(crate) fn of(
         workspace: &str,
         kind: ObjectKind,
         records: &[Record],
+        common: &HashSet<String>,
     ) -> Result<NewRows, StoreError> {
         let terms: Vec<(&Record, Vec<String>)> = records
             .iter()
@@ -122,7 +127,7 @@ impl NewRows {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(NewRows {
             records: rows,
-            terms: search::term_rows(workspace, kind, &terms),
+            terms: search::TermRows::of(workspace, kind, &terms, common),
         })
     }
 }
@@ -146,7 +151,8 @@ pub(crate) async fn write_new(
     )
     .await?;
     links::save(conn, workspace, kind, &pairs).await?;
-    search::insert_term_rows(conn, &rows.terms).await
+    search::insert_term_rows(conn, &rows.terms.rows).await?;
+    search::mark_common(conn, workspace, kind, &rows.terms.growing).await
 }
 
 /// Appends the `created` events of freshly inserted records.

@@ -10,9 +10,10 @@ use super::rules::StageBook;
 use super::{blank, diff, merge, prepare_one, stage_book, Record};
 use crate::error::StoreError;
 use crate::events::{append_ready, ReadyEvent, WriteContext};
-use crate::Db;
+use crate::{search, Db};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use std::collections::HashSet;
 use velocity_domain::values::format_timestamp;
 use velocity_domain::{ObjectKind, RecordInput, ValidationErrors, WorkspaceId};
 
@@ -63,13 +64,11 @@ impl Db {
         kind: ObjectKind,
         lives: Vec<Vec<Step>>,
     ) -> Result<PreparedLives, StoreError> {
-        let book = stage_book(
-            &mut *self.reader().acquire().await?,
-            &workspace.to_string(),
-            kind,
-        )
-        .await?;
-        prepare(workspace, kind, book, lives)
+        let mut conn = self.reader().acquire().await?;
+        let book = stage_book(&mut conn, &workspace.to_string(), kind).await?;
+        let common = search::common_terms(&mut conn, &workspace.to_string(), kind).await?;
+        drop(conn);
+        prepare(workspace, kind, book, &common, lives)
     }
 
     /// The second half of [`Db::create_with_history`]: writes prepared batches (of any kinds,
@@ -110,6 +109,7 @@ fn prepare(
     workspace: WorkspaceId,
     kind: ObjectKind,
     book: StageBook,
+    common: &HashSet<String>,
     lives: Vec<Vec<Step>>,
 ) -> Result<PreparedLives, StoreError> {
     let empty = blank(kind);
@@ -145,7 +145,7 @@ fn prepare(
         }
         records.push(record);
     }
-    let rows = NewRows::of(&workspace.to_string(), kind, &records)?;
+    let rows = NewRows::of(&workspace.to_string(), kind, &records, common)?;
     Ok(PreparedLives {
         workspace,
         kind,

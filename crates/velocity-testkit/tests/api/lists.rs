@@ -11,6 +11,7 @@ both_databases!(
     filters_and_search_narrow_the_list,
     bad_list_parameters_are_422,
     common_and_rare_search_prefixes_page_the_same_way,
+    a_term_in_a_thousand_records_is_found_without_new_entries,
 );
 
 async fn walk(
@@ -344,4 +345,83 @@ async fn an_empty_filter_value_finds_empty_fields(app: TestApp) {
         .map(|a| a["id"].clone())
         .collect();
     assert_eq!(ids, [none["id"].clone()]);
+}
+
+async fn a_term_in_a_thousand_records_is_found_without_new_entries(app: TestApp) {
+    use velocity_domain::{parse_record, Mode, ObjectKind};
+    use velocity_store::{Actor, ActorKind, WriteContext};
+    let session = app.signup("crowd@example.com", "Crowd").await;
+    let ctx = WriteContext::new(
+        session.workspace_id.parse().unwrap(),
+        Actor::new(ActorKind::User, &session.user_id),
+        "test",
+    );
+    let contacts = |prefix: &str, count: usize| {
+        (0..count)
+            .map(|i| {
+                let body = json!({"first_name": format!("{prefix}{i}"), "last_name": "Crowd"});
+                parse_record(ObjectKind::Contact, &body, Mode::Create).unwrap()
+            })
+            .collect()
+    };
+    let pool = sqlx::AnyPool::connect(&app.database.url()).await.unwrap();
+    let entries = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM search_terms WHERE workspace_id = $1 AND term = 'crowd'",
+        )
+        .bind(&session.workspace_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    };
+    let found = |q: &'static str| {
+        let session = &session;
+        async move {
+            let path = session.ws(&format!("/contacts?q={q}&limit=500"));
+            walk(session, &path, |_| None).await.len()
+        }
+    };
+    app.db
+        .create_records(&ctx, ObjectKind::Contact, contacts("Early", 1000))
+        .await
+        .unwrap();
+    assert_eq!(entries().await, 1000);
+
+    // From here on "crowd" is common: later records, in a batch or alone, store no entry for
+    // it, and are found all the same.
+    app.db
+        .create_records(&ctx, ObjectKind::Contact, contacts("Late", 30))
+        .await
+        .unwrap();
+    session
+        .create(
+            "contacts",
+            json!({"first_name": "Single", "last_name": "Crowd"}),
+        )
+        .await;
+    assert_eq!(entries().await, 1000);
+    for (q, expected) in [
+        ("crowd", 1031),
+        ("cro", 1031),
+        ("late", 30),
+        ("late1", 11),
+        ("single%20crowd", 1),
+    ] {
+        assert_eq!(found(q).await, expected, "q={q}");
+    }
+
+    // Fewer than a thousand entries left, but the term is still listed as common, so the
+    // records without an entry are still found.
+    let early = walk(&session, &session.ws("/contacts?q=early&limit=100"), |_| {
+        None
+    })
+    .await;
+    for contact in &early[..100] {
+        let path = session.ws(&format!("/contacts/{}", contact["id"].as_str().unwrap()));
+        let (status, _) = session.patch(&path, json!({"last_name": "Other"})).await;
+        assert_eq!(status, 200);
+    }
+    assert_eq!(entries().await, 900);
+    assert_eq!(found("crowd").await, 931);
+    assert_eq!(found("other").await, 100);
 }
