@@ -64,9 +64,10 @@ impl Db {
         kind: ObjectKind,
         lives: Vec<Vec<Step>>,
     ) -> Result<PreparedLives, StoreError> {
+        let ws = workspace.to_string();
         let mut conn = self.reader().acquire().await?;
-        let book = stage_book(&mut conn, &workspace.to_string(), kind).await?;
-        let common = search::common_terms(&mut conn, &workspace.to_string(), kind).await?;
+        let book = stage_book(&mut conn, &ws, kind).await?;
+        let common = search::common_terms(&mut conn, &ws, kind).await?;
         drop(conn);
         prepare(workspace, kind, book, &common, lives)
     }
