@@ -2,6 +2,8 @@
 
 use serde_json::{json, Value};
 use std::collections::HashSet;
+use velocity_domain::{parse_record, Mode, ObjectKind};
+use velocity_store::{Actor, ActorKind, WriteContext};
 use velocity_testkit::{both_databases, Session, TestApp};
 
 both_databases!(
@@ -13,6 +15,15 @@ both_databases!(
     common_and_rare_search_prefixes_page_the_same_way,
     a_term_in_a_thousand_records_is_found_without_new_entries,
 );
+
+/// Writes straight through the store, on behalf of `session`'s user.
+fn write_context(session: &Session) -> WriteContext {
+    WriteContext::new(
+        session.workspace_id.parse().unwrap(),
+        Actor::new(ActorKind::User, &session.user_id),
+        "test",
+    )
+}
 
 async fn walk(
     session: &Session,
@@ -236,14 +247,8 @@ async fn bad_list_parameters_are_422(app: TestApp) {
 /// Prefixes with over a thousand matching terms take a different query plan; both must give
 /// every match once, in order, across pages.
 async fn common_and_rare_search_prefixes_page_the_same_way(app: TestApp) {
-    use velocity_domain::{parse_record, Mode, ObjectKind};
-    use velocity_store::{Actor, ActorKind, WriteContext};
     let session = app.signup("prefix@example.com", "Prefix").await;
-    let ctx = WriteContext::new(
-        session.workspace_id.parse().unwrap(),
-        Actor::new(ActorKind::User, &session.user_id),
-        "test",
-    );
+    let ctx = write_context(&session);
     let inputs = (0..1100)
         .map(|i| {
             let name = if i % 100 == 7 {
@@ -348,14 +353,8 @@ async fn an_empty_filter_value_finds_empty_fields(app: TestApp) {
 }
 
 async fn a_term_in_a_thousand_records_is_found_without_new_entries(app: TestApp) {
-    use velocity_domain::{parse_record, Mode, ObjectKind};
-    use velocity_store::{Actor, ActorKind, WriteContext};
     let session = app.signup("crowd@example.com", "Crowd").await;
-    let ctx = WriteContext::new(
-        session.workspace_id.parse().unwrap(),
-        Actor::new(ActorKind::User, &session.user_id),
-        "test",
-    );
+    let ctx = write_context(&session);
     let contacts = |prefix: &str, count: usize| {
         (0..count)
             .map(|i| {
