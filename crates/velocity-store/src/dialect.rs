@@ -53,7 +53,12 @@ impl Dialect {
     /// reads the array once and probes the index with it (`= ANY`), as with a literal list.
     pub fn is_in_json(&self, column: &str, param: &str) -> String {
         match self.backend {
-            Backend::Sqlite => format!("{column} IN (SELECT value FROM json_each({param}))"),
+            Backend::Sqlite => {
+                format!(
+                    "{column} IN (SELECT j.value FROM {})",
+                    self.json_strings(param)
+                )
+            }
             Backend::Postgres => {
                 format!("{column} = ANY(ARRAY(SELECT json_array_elements_text({param}::json)))")
             }
