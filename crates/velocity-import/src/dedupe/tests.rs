@@ -36,6 +36,7 @@ fn text_is_cleaned_and_addresses_written_out() {
     );
     assert_eq!(clean("Pano's & Paul's"), "pano and paul");
     assert_eq!(clean("Café Zoë"), "cafe zoe");
+    assert_eq!(clean("İSTANBUL"), "istanbul");
     assert_eq!(
         street_tokens("435 S. La Cienega Blvd.").join(" "),
         "435 s la cienega boulevard"

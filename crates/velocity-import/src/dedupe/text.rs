@@ -21,7 +21,9 @@ pub fn clean(text: &str) -> String {
         if c == '&' {
             out.push_str(" and ");
         } else if c.is_alphanumeric() {
-            for lower in c.to_lowercase() {
+            // Lowercasing can add a combining mark (`İ` → `i` + U+0307) that a second pass
+            // would read as a separator, so only letters and digits are kept.
+            for lower in c.to_lowercase().filter(|c| c.is_alphanumeric()) {
                 match fold(lower) {
                     Some(folded) => out.push_str(folded),
                     None => out.push(lower),
