@@ -104,6 +104,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
             StoreError::VersionMismatch { current } => ApiError::PreconditionFailed { current },
             StoreError::Conflict(message) => ApiError::Conflict(message),
+            StoreError::StagesChanged => ApiError::Conflict(error.to_string()),
             StoreError::Forbidden(message) => ApiError::Forbidden(message),
             StoreError::Invalid(errors) => ApiError::Validation(errors),
             StoreError::Connect(message) => {

@@ -16,6 +16,11 @@ pub enum StoreError {
     VersionMismatch { current: i64 },
     #[error("{0}")]
     Conflict(String),
+    /// Records prepared with the workspace's stages were written after the stages changed.
+    #[error(
+        "the workspace's pipelines changed while the records were prepared; prepare them again"
+    )]
+    StagesChanged,
     #[error("{0}")]
     Forbidden(String),
     #[error(transparent)]

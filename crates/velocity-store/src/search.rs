@@ -157,7 +157,7 @@ pub(crate) async fn mark_common(
     Ok(())
 }
 
-/// Inserts rows made by [`term_rows`].
+/// Inserts `search_terms` rows (see [`TermRows`]).
 pub(crate) async fn insert_term_rows(
     conn: &mut AnyConnection,
     rows: &[Vec<Cell>],

@@ -13,6 +13,8 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
+use std::sync::Mutex;
+use tokio::sync::mpsc;
 use velocity_domain::values::format_timestamp;
 use velocity_domain::{parse_record, Mode, ObjectKind, Role, UserId, WorkspaceId};
 use velocity_store::records::{PreparedLives, Step};
@@ -155,7 +157,10 @@ struct Generator {
 struct Loader<'a> {
     db: &'a Db,
     workspace: WorkspaceId,
-    to_writer: tokio::sync::mpsc::Sender<Vec<PreparedLives>>,
+    to_writer: mpsc::Sender<Vec<PreparedLives>>,
+    /// Batches the writer has written, handed back to be freed here: the writer is the load's
+    /// bottleneck, and freeing what it wrote was part of its work.
+    written: Mutex<mpsc::UnboundedReceiver<Vec<PreparedLives>>>,
 }
 
 impl Loader<'_> {
@@ -182,6 +187,11 @@ impl Loader<'_> {
     }
 
     async fn write(&self, batch: Vec<PreparedLives>) -> Result<()> {
+        if let Ok(mut written) = self.written.lock() {
+            while let Ok(spent) = written.try_recv() {
+                drop(spent);
+            }
+        }
         // A closed channel means the writer failed; the caller reports its error.
         self.to_writer
             .send(batch)
@@ -239,12 +249,15 @@ pub async fn load(db: &Db, deals: usize) -> Result<Login> {
     if deferred {
         db.defer_indexes().await?;
     }
-    let (to_writer, mut received) = tokio::sync::mpsc::channel::<Vec<PreparedLives>>(1);
+    let (to_writer, mut received) = mpsc::channel::<Vec<PreparedLives>>(1);
+    let (spent, written) = mpsc::unbounded_channel();
     let writer = {
         let db = db.clone();
         tokio::spawn(async move {
             while let Some(batch) = received.recv().await {
                 db.write_lives(&ctx, &batch).await?;
+                // The loader may have finished; then the batch is freed here.
+                let _ = spent.send(batch);
             }
             anyhow::Ok(())
         })
@@ -253,6 +266,7 @@ pub async fn load(db: &Db, deals: usize) -> Result<Login> {
         db,
         workspace: workspace.id,
         to_writer,
+        written: Mutex::new(written),
     };
     let generated = generate(&loader, &mut generator, &stages, deals).await;
     drop(loader);

@@ -2,27 +2,34 @@
 //! matched against existing records (and the rows before it), and then created, used to update
 //! a record, skipped or reported as an error. A dry run (preview) decides without writing.
 //!
-//! Rows are applied in batches; a batch's records, its rows' outcomes, the progress counts and
-//! the events all commit in one transaction, so after a crash the rows without an outcome are
-//! exactly the ones still to do: nothing is applied twice and nothing is lost.
+//! Rows are applied in batches: this engine decides batch n + 1 while the writer
+//! ([`super::apply`]) writes batch n. A batch's records, its rows' outcomes, the progress counts
+//! and the events all commit in one transaction, so after a crash the rows without an outcome
+//! are exactly the ones still to do: nothing is applied twice and nothing is lost.
 
+use super::apply::{Batch, Change, Edit, Written};
 use super::choices::{Choices, Tally};
 use super::lookup::{self, fold, Lookup};
-use super::matching::{Found, Matcher};
-use super::outcome::{record_outcomes, Outcome};
-use super::review::fill_gaps;
+use super::matching::{hash_of, Claims, Found, Matcher};
+use super::outcome::Outcome;
 use super::Import;
 use crate::dialect::{json_list, Dialect};
 use crate::duplicates::{self, DEDUPLICATED};
 use crate::error::StoreError;
-use crate::events::{self, Actor, ActorKind, Draft, WriteContext};
-use crate::records::{self, append_created_events, insert_records_without_events};
+use crate::events::ReadyEvent;
+use crate::events::{Actor, ActorKind, WriteContext};
+use crate::records::{Creator, Record};
 use crate::Db;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use sqlx::{AnyConnection, Row};
-use std::collections::{HashMap, HashSet};
-use velocity_domain::{parse_record, FieldType, Mode, ObjectKind, RecordInput, WorkspaceId};
+use std::collections::{HashMap, HashSet, VecDeque};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+use velocity_domain::values::now_timestamp;
+use velocity_domain::{
+    new_id, parse_record, FieldType, Mode, ObjectKind, RecordInput, WorkspaceId,
+};
 use velocity_import::dedupe::{profile_of, Index, Profile, MERGE_THRESHOLD, REVIEW_THRESHOLD};
 use velocity_import::values::{is_enumerated, ValueOverrides};
 use velocity_import::{prepare, Column, Context, ImportMode, Plan, ValueMapping};
@@ -32,7 +39,8 @@ const MATCH_KEYS: [&str; 6] = ["external_id", "email", "phone", "domain", "sku",
 
 /// What a row will do (or did).
 enum Decision {
-    Create(RecordInput),
+    /// A new record, its rules run, with its `created` event.
+    Create(Box<(Record, ReadyEvent)>),
     Update {
         id: String,
         input: RecordInput,
@@ -115,8 +123,20 @@ struct Engine {
     columns: Vec<Column>,
     context: Context,
     own: Matcher,
-    /// Keys of rows decided as creates but not yet written, with their row number.
-    pending: HashMap<(&'static str, String), i64>,
+    /// Keys of rows decided to create or change a record but not written yet (the database
+    /// does not show them), with what the row does: a later row with one of these keys
+    /// matches that record.
+    /// Keyed by the hash of (key, folded text), as the matcher's memory is: a preview holds
+    /// every row of the file here.
+    pending: HashMap<u64, Held>,
+    /// For records that rows not written yet change: the match keys those rows give them,
+    /// folded, with the batch. The database's match of such a record by another value of
+    /// one of those keys is out of date.
+    changing: HashMap<Uuid, Vec<(&'static str, u64, u64)>>,
+    /// The number of the batch being decided.
+    batch: u64,
+    /// What the records of each batch not yet written claim in memory, oldest batch first.
+    unwritten: VecDeque<(u64, Vec<Claims>)>,
     refs: HashMap<ObjectKind, Lookup>,
     pipeline: Option<String>,
     choices: Choices,
@@ -169,6 +189,9 @@ impl Engine {
             columns,
             own,
             pending: HashMap::new(),
+            changing: HashMap::new(),
+            batch: 1,
+            unwritten: VecDeque::new(),
             refs,
             pipeline,
             choices,
@@ -311,21 +334,32 @@ impl Engine {
         notes
     }
 
-    /// The existing record (or earlier row) this row matches, by the plan's keys in order.
-    fn matched(
-        &self,
-        found: &Found,
-        keys: &[(&'static str, String)],
-    ) -> (Option<String>, Option<i64>, Option<(&'static str, String)>) {
+    /// The existing record, or the earlier row not written yet, that this row matches, by
+    /// the plan's keys in order.
+    fn matched(&self, found: &Found, keys: &[(&'static str, String)]) -> Match {
         for (key, text) in keys {
-            if let Some(id) = self.own.find(found, key, text) {
-                return (Some(id), None, Some((key, text.clone())));
+            let key_text = Some((*key, text.clone()));
+            let shown = self.own.find(found, key, text);
+            if let Some(id) = shown.filter(|id| !self.replaces(id, key, text)) {
+                return (Some(id), None, key_text);
             }
-            if let Some(row) = self.pending.get(&(*key, fold(text))) {
-                return (None, Some(*row), Some((key, text.clone())));
+            if let Some(held) = self.pending.get(&hash_of(key, text)) {
+                return (None, Some(*held), key_text);
             }
         }
         (None, None, None)
+    }
+
+    /// Whether a row not written yet gives record `id` another value of `key` than `text`.
+    fn replaces(&self, id: &str, key: &str, text: &str) -> bool {
+        let Some(keys) = Uuid::parse_str(id)
+            .ok()
+            .and_then(|id| self.changing.get(&id))
+        else {
+            return false;
+        };
+        let hash = hash_of(key, text);
+        keys.iter().any(|(k, h, _)| *k == key && *h != hash)
     }
 
     /// The row's values for the plan's match keys, in the plan's order.
@@ -349,15 +383,14 @@ impl Engine {
             .collect()
     }
 
-    /// Decides a batch of rows in order, up to the first that matches a create of this batch
-    /// (not yet written: it waits for the next batch); a dry run decides them all.
+    /// Decides a batch of rows in order.
     async fn decide_batch(
         &mut self,
         conn: &mut AnyConnection,
         workspace: &str,
         import: &str,
         rows: &[PendingRow],
-        dry_run: bool,
+        new: NewRecords<'_>,
     ) -> Result<Vec<Decided>, StoreError> {
         let ready: Vec<Result<Ready, Decision>> = rows.iter().map(|row| self.ready(row)).collect();
         let keys = ready.iter().flatten().flat_map(|r| r.keys.iter());
@@ -365,10 +398,7 @@ impl Engine {
         let mut decided = Vec::with_capacity(rows.len());
         for (row, ready) in rows.iter().zip(ready) {
             let decision = match ready {
-                Ok(ready) => match self.decide(row.row, ready, &found, dry_run) {
-                    Ok(decision) => decision,
-                    Err(_) => break,
-                },
+                Ok(ready) => self.decide(row.row, ready, &found, new),
                 Err(decision) => (decision, Vec::new(), None),
             };
             decided.push((row.row, decision.0, decision.1, decision.2));
@@ -376,7 +406,7 @@ impl Engine {
         let updated: Vec<&str> = decided
             .iter()
             .filter_map(|(_, decision, _, _)| match decision {
-                Decision::Update { id, .. } if !id.is_empty() => Some(id.as_str()),
+                Decision::Update { id, merged, .. } if !merged => Some(id.as_str()),
                 _ => None,
             })
             .collect();
@@ -432,15 +462,14 @@ impl Engine {
         })
     }
 
-    /// Decides one prepared row; `Err(row)` when it matches a row of the current batch not
-    /// yet written.
+    /// Decides one prepared row.
     fn decide(
         &mut self,
         row: i64,
         ready: Ready,
         found: &Found,
-        dry_run: bool,
-    ) -> Result<(Decision, Vec<String>, Option<Value>), i64> {
+        (creator, now): NewRecords<'_>,
+    ) -> (Decision, Vec<String>, Option<Value>) {
         let Ready {
             values,
             attributes,
@@ -448,10 +477,8 @@ impl Engine {
             keys,
             profile,
         } = ready;
-        let (mut existing, earlier_row, key) = self.matched(found, &keys);
-        if let Some(earlier) = earlier_row.filter(|_| !dry_run) {
-            return Err(earlier);
-        }
+        let (mut existing, earlier, key) = self.matched(found, &keys);
+        let earlier_row = earlier.as_ref().map(|held| held.row);
         let mut duplicate = key.as_ref().map(|(key, text)| {
             json!({"row": row, "key": key, "value": text, "record_id": existing, "earlier_row": earlier_row, "confidence": 1.0})
         });
@@ -490,23 +517,23 @@ impl Engine {
                     Decision::Skip("matches an existing record and the mode is create only".into())
                 }
             };
-            return Ok((decision, notes, duplicate));
+            return (decision, notes, duplicate);
         }
         let matched = existing.is_some() || earlier_row.is_some();
         let mode = self.plan.mode;
         if matched && mode == ImportMode::CreateOnly {
-            return Ok((
+            return (
                 Decision::Skip("matches an existing record and the mode is create only".into()),
                 notes,
                 duplicate,
-            ));
+            );
         }
         if !matched && mode == ImportMode::UpdateOnly {
-            return Ok((
+            return (
                 Decision::Skip("matches no existing record and the mode is update only".into()),
                 notes,
                 duplicate,
-            ));
+            );
         }
         let mut body = values.clone();
         if !attributes.is_empty() {
@@ -515,34 +542,178 @@ impl Engine {
         let parse_mode = if matched { Mode::Patch } else { Mode::Create };
         let input = match parse_record(self.kind, &Value::Object(body), parse_mode) {
             Ok(input) => input,
-            Err(errors) => return Ok((Decision::Error(errors.to_string()), notes, duplicate)),
+            Err(errors) => return (Decision::Error(errors.to_string()), notes, duplicate),
         };
-        let decision = match (existing, earlier_row) {
-            // Whether the record was created by this import is settled for the whole batch.
-            (Some(id), _) => Decision::Update {
-                merged: false,
-                id,
-                input,
-            },
-            // Only in a dry run: the earlier row would have been created by now.
-            (None, Some(_)) => Decision::Update {
-                id: String::new(),
-                input,
-                merged: true,
-            },
+        // Whether a record the database shows was created by this import is settled for the
+        // whole batch (see `decide_batch`).
+        let (id, created_here) = match (existing, earlier) {
+            (Some(id), _) => (id, false),
+            (None, Some(held)) => (held.record.to_string(), held.created),
             (None, None) => {
-                for (key, text) in keys {
-                    self.pending.entry((key, fold(&text))).or_insert(row);
-                }
-                Decision::Create(input)
+                let id = new_id();
+                let decision = match creator.create(id.to_string(), &input, now, None) {
+                    Ok(made) => {
+                        self.hold(&keys, row, id, true);
+                        Decision::Create(Box::new(made))
+                    }
+                    Err(StoreError::Invalid(errors)) => Decision::Error(
+                        errors
+                            .0
+                            .iter()
+                            .map(|e| e.message.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    ),
+                    Err(other) => Decision::Error(other.to_string()),
+                };
+                return (decision, notes, duplicate);
             }
         };
-        Ok((decision, notes, duplicate))
+        // The row may give its record a key that the database does not show yet, or another
+        // value of one. (Record ids are UUIDs.)
+        if let Ok(record) = Uuid::parse_str(&id) {
+            self.hold(&keys, row, record, created_here);
+            let batch = self.batch;
+            let changing = self.changing.entry(record).or_default();
+            changing.extend(
+                keys.iter()
+                    .map(|(key, text)| (*key, hash_of(key, text), batch)),
+            );
+        }
+        let decision = Decision::Update {
+            id,
+            input,
+            merged: created_here,
+        };
+        (decision, notes, duplicate)
+    }
+
+    /// Lets later rows with one of `keys` match the record that `row` creates or changes
+    /// before the database shows it with them.
+    fn hold(&mut self, keys: &[(&'static str, String)], row: i64, record: Uuid, created: bool) {
+        for (key, text) in keys {
+            self.pending.entry(hash_of(key, text)).or_insert(Held {
+                row,
+                batch: self.batch,
+                record,
+                created,
+            });
+        }
+    }
+
+    /// Batch `number` and those before it are written: the database (or, for in-memory keys,
+    /// the matcher) shows their records with their keys from now on.
+    fn written(&mut self, number: u64) {
+        while self
+            .unwritten
+            .front()
+            .is_some_and(|(batch, _)| *batch <= number)
+        {
+            for claim in self.unwritten.pop_front().into_iter().flat_map(|(_, c)| c) {
+                self.own.claim(claim);
+            }
+        }
+        self.pending.retain(|_, held| held.batch > number);
+        self.changing.retain(|_, keys| {
+            keys.retain(|(_, _, batch)| *batch > number);
+            !keys.is_empty()
+        });
+    }
+
+    /// Turns a batch's decisions into what the writer needs: the outcomes of rows that change
+    /// no record, the changes to existing records, and the new records with their rows.
+    fn prepare_batch(
+        &mut self,
+        creator: Creator,
+        decided: Vec<Decided>,
+    ) -> Result<Batch, StoreError> {
+        let mut outcomes = Vec::new();
+        let mut changes = Vec::new();
+        let (mut made, mut rows) = (Vec::new(), Vec::new());
+        for (row, decision, notes, _) in decided {
+            let note = (!notes.is_empty()).then(|| notes.join("; "));
+            match decision {
+                Decision::Create(record) => {
+                    made.push(*record);
+                    rows.push((row, note));
+                }
+                Decision::Update { id, input, merged } => changes.push(Change {
+                    row,
+                    id,
+                    note,
+                    edit: Edit::Patch { input, merged },
+                }),
+                Decision::Fill { id, proposal } => changes.push(Change {
+                    row,
+                    id,
+                    note,
+                    edit: Edit::Fill(proposal),
+                }),
+                Decision::Skip(message) => {
+                    outcomes.push(Outcome::without_change(row, "skipped", message))
+                }
+                Decision::Error(message) => {
+                    outcomes.push(Outcome::without_change(row, "error", message))
+                }
+                Decision::Review {
+                    candidate,
+                    confidence,
+                    proposal,
+                } => outcomes.push(Outcome {
+                    message: Some(format!(
+                        "may be the same as the {} {candidate} (confidence {confidence:.2}); \
+                         decide in the review queue",
+                        self.kind.name()
+                    )),
+                    record_id: Some(candidate),
+                    confidence: Some(confidence),
+                    proposal: Some(proposal.to_string()),
+                    ..Outcome::without_change(row, "review", String::new())
+                }),
+            }
+        }
+        let mut created = None;
+        if !made.is_empty() {
+            let (records, events) = made.into_iter().unzip();
+            let prepared = creator.finish(records, events)?;
+            let claims = prepared
+                .records()
+                .iter()
+                .map(|record| self.own.claims_of(record))
+                .collect::<Result<_, _>>()?;
+            self.unwritten.push_back((self.batch, claims));
+            created = Some((prepared, rows));
+        }
+        Ok(Batch {
+            number: self.batch,
+            outcomes,
+            changes,
+            created,
+        })
     }
 }
 
+/// How a batch's new records are made: by the creator, created at the time given.
+type NewRecords<'a> = (&'a Creator, &'a str);
+
 /// A row's decision with its notes and, when it matched, the duplicate it is.
 type Decided = (i64, Decision, Vec<String>, Option<Value>);
+
+/// What a row matched: an existing record's id, or an earlier row not written yet, and the
+/// key (and its text) that matched.
+type Match = (Option<String>, Option<Held>, Option<(&'static str, String)>);
+
+/// A row decided to create or change a record, not written yet.
+#[derive(Clone, Copy)]
+struct Held {
+    row: i64,
+    /// The batch the row is in.
+    batch: u64,
+    /// The record it creates or changes.
+    record: Uuid,
+    /// Whether this import creates that record.
+    created: bool,
+}
 
 /// A row prepared through the plan, ready to be matched.
 struct Ready {
@@ -634,7 +805,10 @@ impl Db {
                 engine.note_missing_stage(row, &mut new_stages);
                 engine.tally(row, &mut tally);
             }
-            let decided = engine.decide_batch(&mut conn, &ws, id, &rows, true).await?;
+            let creator = Creator::load(&mut conn, workspace, engine.kind).await?;
+            let decided = engine
+                .decide_batch(&mut conn, &ws, id, &rows, (&creator, &now_timestamp()))
+                .await?;
             for (row, decision, _, duplicate) in decided {
                 let outcome = match &decision {
                     Decision::Create(_) => "created",
@@ -679,7 +853,7 @@ impl Db {
     /// Applies the rows of a committing import that have no outcome yet, batch by batch, and
     /// marks it committed (or failed, with the reason).
     pub async fn run_import(&self, workspace: WorkspaceId, id: &str) -> Result<(), StoreError> {
-        let result = self.apply_rows(workspace, id).await;
+        let result = self.apply_rows_again_on_new_stages(workspace, id).await;
         match &result {
             Ok(()) => {
                 self.move_import(workspace, id, &["committing"], "committed", None)
@@ -694,186 +868,90 @@ impl Db {
         result
     }
 
+    /// [`Db::apply_rows`], again from the rows left when the workspace's pipelines changed
+    /// during the commit: the batch written then is refused (its deals were placed with the
+    /// stages as they were) and the rows without an outcome are decided again with the new
+    /// ones. A few times at most, so pipelines that keep changing end the import.
+    async fn apply_rows_again_on_new_stages(
+        &self,
+        workspace: WorkspaceId,
+        id: &str,
+    ) -> Result<(), StoreError> {
+        let mut attempts = 1;
+        loop {
+            match self.apply_rows(workspace, id).await {
+                Err(StoreError::StagesChanged) if attempts < 5 => attempts += 1,
+                done => return done,
+            }
+        }
+    }
+
     async fn apply_rows(&self, workspace: WorkspaceId, id: &str) -> Result<(), StoreError> {
         let import = self.import(workspace, id).await?;
-        let ws = workspace.to_string();
         let ctx = WriteContext::new(workspace, Actor::new(ActorKind::Import, id), "import");
         let mut conn = self.scanner().acquire().await?;
-        let mut engine = Engine::load(&mut conn, &ws, &import).await?;
+        let mut engine = Engine::load(&mut conn, &workspace.to_string(), &import).await?;
         drop(conn);
         if engine.kind == ObjectKind::Deal {
             self.add_missing_stages(&ctx, id, &mut engine).await?;
         }
-        // Rows are applied in order, so every row up to the last one applied has its outcome;
-        // the next read starts after it instead of skipping the done rows again.
-        let mut after = 0;
-        // Statistics are refreshed as the import doubles what it applied, a handful of times.
-        let (mut applied, mut next_analyze) = (0, BATCH);
-        loop {
-            let mut conn = self.scanner().acquire().await?;
-            let rows = pending_rows(&mut conn, &ws, id, after, BATCH).await?;
-            if rows.is_empty() {
-                return Ok(());
-            }
-            let decided = engine
-                .decide_batch(&mut conn, &ws, id, &rows, false)
-                .await?;
-            drop(conn);
-            let batch: Vec<_> = decided
-                .into_iter()
-                .map(|(row, decision, notes, _)| (row, decision, notes))
-                .collect();
-            applied += batch.len() as i64;
-            after = batch.last().map_or(after, |(row, _, _)| *row);
-            engine.pending.clear();
-            self.apply_batch(&ctx, &mut engine, batch).await?;
-            if applied >= next_analyze {
-                next_analyze *= 2;
-                self.refresh_statistics(engine.kind).await?;
-            }
-        }
+        let (to_writer, batches) = mpsc::channel(1);
+        let (written, acknowledgements) = mpsc::unbounded_channel();
+        let writer =
+            tokio::spawn(
+                self.clone()
+                    .write_batches(ctx.clone(), engine.kind, batches, written),
+            );
+        let decided = self
+            .decide_rows(&ctx, &mut engine, to_writer, acknowledgements)
+            .await;
+        // A writer that failed stops the engine too; its error is the one that explains.
+        writer
+            .await
+            .map_err(|e| StoreError::Io(format!("the import's writer stopped: {e}")))??;
+        decided
     }
 
-    /// Brings PostgreSQL's statistics of the tables an import grows up to date. Autovacuum
-    /// lags behind a bulk load, and with statistics from when the table was small the planner
-    /// read a record by id through another index of the workspace (30 ms instead of 0.1 ms
-    /// per update, and an import ten times slower). SQLite plans these reads by their unique
-    /// keys without statistics.
-    async fn refresh_statistics(&self, kind: ObjectKind) -> Result<(), StoreError> {
-        if self.backend() == crate::db::Backend::Postgres {
-            sqlx::query(&format!("ANALYZE {}, events", kind.plural()))
-                .execute(self.writer())
-                .await?;
-        }
-        Ok(())
-    }
-
-    async fn apply_batch(
+    /// Decides the rows without an outcome batch by batch and hands each batch to the writer,
+    /// deciding the next while the writer writes it (and waiting for no more than that).
+    /// Rows that match rows not written yet find them among the engine's held keys, so no
+    /// row waits for the database to show what an earlier row did.
+    async fn decide_rows(
         &self,
         ctx: &WriteContext,
         engine: &mut Engine,
-        batch: Vec<(i64, Decision, Vec<String>)>,
+        to_writer: mpsc::Sender<Batch>,
+        mut acknowledgements: mpsc::UnboundedReceiver<Written>,
     ) -> Result<(), StoreError> {
         let ws = ctx.workspace.to_string();
         let import = ctx.actor.id.clone().unwrap_or_default();
-        let mut tx = self.writer().begin().await?;
-        let mut outcomes = Vec::new();
-        let mut creates: Vec<(i64, RecordInput, Option<String>)> = Vec::new();
-        let mut drafts: Vec<Draft> = Vec::new();
-        let mut updated = Vec::new();
-        let lock = self.dialect().lock_for_update;
-        for (row, decision, notes) in batch {
-            let note = (!notes.is_empty()).then(|| notes.join("; "));
-            match decision {
-                Decision::Create(input) => creates.push((row, input, note)),
-                Decision::Skip(message) => {
-                    outcomes.push(Outcome::without_change(row, "skipped", message))
-                }
-                Decision::Error(message) => {
-                    outcomes.push(Outcome::without_change(row, "error", message))
-                }
-                Decision::Review {
-                    candidate,
-                    confidence,
-                    proposal,
-                } => outcomes.push(Outcome {
-                    message: Some(format!(
-                        "may be the same as the {} {candidate} (confidence {confidence:.2}); \
-                         decide in the review queue",
-                        engine.kind.name()
-                    )),
-                    record_id: Some(candidate),
-                    confidence: Some(confidence),
-                    proposal: Some(proposal.to_string()),
-                    ..Outcome::without_change(row, "review", String::new())
-                }),
-                Decision::Update { id, input, merged } => {
-                    let outcome = if merged { "merged" } else { "updated" };
-                    let result =
-                        records::update_without_event(&mut tx, ctx, &id, &input, None, lock).await;
-                    updated.push((row, id, outcome, note, result));
-                }
-                Decision::Fill { id, proposal } => {
-                    let result = fill_gaps(&mut tx, ctx, engine.kind, &id, &proposal, lock).await;
-                    updated.push((row, id, "merged", note, result));
-                }
+        // Every row up to the last one decided has its outcome or is in a batch on its way to
+        // the writer; the next read starts after it.
+        let mut after = 0;
+        loop {
+            let mut conn = self.scanner().acquire().await?;
+            let rows = pending_rows(&mut conn, &ws, &import, after, BATCH).await?;
+            let Some(last) = rows.last() else {
+                return Ok(());
+            };
+            after = last.row;
+            let creator = Creator::load(&mut conn, ctx.workspace, engine.kind).await?;
+            let decided = engine
+                .decide_batch(&mut conn, &ws, &import, &rows, (&creator, &ctx.now()))
+                .await?;
+            let batch = engine.prepare_batch(creator, decided)?;
+            drop(conn);
+            let writer_stopped = || StoreError::Io("the import's writer stopped".into());
+            to_writer.send(batch).await.map_err(|_| writer_stopped())?;
+            // Deciding runs one batch ahead of writing, no more: what is held stays small.
+            if engine.batch > 1 {
+                // The written batch's records are freed here, off the writer's path.
+                let (written, _records) =
+                    acknowledgements.recv().await.ok_or_else(writer_stopped)?;
+                engine.written(written);
             }
+            engine.batch += 1;
         }
-        for (row, id, outcome, note, result) in updated {
-            match result {
-                Ok(records::Updated::Changed(update)) => {
-                    outcomes.push(Outcome {
-                        record_id: Some(id),
-                        version: update.next["version"].as_i64(),
-                        previous: Some(Value::Object(update.previous).to_string()),
-                        message: note,
-                        ..Outcome::without_change(row, outcome, String::new())
-                    });
-                    drafts.push(update.draft);
-                }
-                Ok(records::Updated::Unchanged(_)) => outcomes.push(Outcome {
-                    record_id: Some(id),
-                    ..Outcome::without_change(
-                        row,
-                        "skipped",
-                        "the record already holds these values".into(),
-                    )
-                }),
-                Err(StoreError::Invalid(errors)) => {
-                    outcomes.push(Outcome::without_change(row, "error", errors.to_string()))
-                }
-                Err(other) => return Err(other),
-            }
-        }
-        // Validation inside the insert names failing records by position; those rows become
-        // errors and the rest are inserted.
-        let created = loop {
-            let inputs: Vec<RecordInput> =
-                creates.iter().map(|(_, input, _)| input.clone()).collect();
-            match insert_records_without_events(&mut tx, ctx, engine.kind, inputs).await {
-                Ok(records) => break records,
-                Err(StoreError::Invalid(errors)) => {
-                    let failing = failing_positions(&errors, creates.len());
-                    if failing.is_empty() {
-                        return Err(StoreError::Invalid(errors));
-                    }
-                    for position in failing.into_iter().rev() {
-                        let (row, _, _) = creates.remove(position);
-                        let message = errors
-                            .0
-                            .iter()
-                            .filter(|e| e.field.starts_with(&format!("records[{position}]")))
-                            .map(|e| e.message.clone())
-                            .collect::<Vec<_>>()
-                            .join("; ");
-                        outcomes.push(Outcome::without_change(row, "error", message));
-                    }
-                }
-                Err(other) => return Err(other),
-            }
-        };
-        for ((row, _, note), record) in creates.iter().zip(&created) {
-            outcomes.push(Outcome {
-                record_id: record["id"].as_str().map(str::to_string),
-                version: Some(1),
-                message: note.clone(),
-                ..Outcome::without_change(*row, "created", String::new())
-            });
-        }
-        let delta = record_outcomes(&mut tx, &ws, &import, &outcomes, None).await?;
-        for record in &created {
-            engine.own.remember(record)?;
-        }
-        append_created_events(&mut tx, ctx, engine.kind, created).await?;
-        drafts.push(Draft {
-            entity: "import",
-            entity_id: import.clone(),
-            action: "progress",
-            changes: Value::Object(delta),
-        });
-        events::append_many(&mut tx, ctx, drafts).await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     /// Adds the stages a deals file names but the pipeline lacks, as open stages before the
@@ -929,17 +1007,4 @@ impl Db {
         engine.choices.stages = lookup::stages(&mut conn, &ws, &pipeline).await?;
         Ok(())
     }
-}
-
-fn failing_positions(errors: &velocity_domain::ValidationErrors, count: usize) -> Vec<usize> {
-    let mut positions: Vec<usize> = (0..count)
-        .filter(|i| {
-            errors
-                .0
-                .iter()
-                .any(|e| e.field.starts_with(&format!("records[{i}]")))
-        })
-        .collect();
-    positions.dedup();
-    positions
 }

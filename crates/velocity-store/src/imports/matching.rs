@@ -1,18 +1,20 @@
-//! Finding the existing record a row matches, by the plan's match keys, with memory that does
-//! not grow with the file or the workspace where the keys allow it.
+//! Finding the existing record a row matches, by the plan's match keys, with memory that does not
+//! grow with the file or the workspace where the keys allow it.
 //!
-//! Emails and domains are stored normalised (trimmed, lower case) and phones as the import
-//! writes them (E.164), each in an indexed column: those are looked up in the database for a
-//! whole batch of rows at a time, after the previous batch committed, so the records earlier
-//! rows created are found there too. Names, SKUs and external ids are stored as typed and
-//! compared folded (whitespace collapsed, Unicode lower case), which no index of both databases
-//! can serve; when the plan matches by one of them, the records are indexed in memory, compactly:
-//! a 64-bit hash of (key, folded text) to the position of a 16-byte id. Two different texts
-//! with the same hash would make the later one match the earlier one's record; the odds are
-//! about n²/2⁶⁵, under one in a million for five million keys, and are accepted.
+//! Emails and domains are stored normalised (trimmed, lower case) and phones as the import writes
+//! them (E.164), each in an indexed column: those are looked up in the database for a whole batch
+//! of rows at a time. Records that earlier rows create or change but the writer has not written yet
+//! are not there; the engine finds those among the keys it holds. Names, SKUs and external ids are
+//! stored as typed and compared folded (whitespace collapsed, Unicode lower case), which no index
+//! of both databases can serve; when the plan matches by one of them, the records are indexed in
+//! memory, compactly: a 64-bit hash of (key, folded text) to the position of a 16-byte id. Two
+//! different texts with the same hash would make the later one match the earlier one's record; the
+//! odds are about n²/2⁶⁵, under one in a million for five million keys, and are accepted.
 
 use super::lookup::fold;
+use crate::dialect::{json_list, Dialect};
 use crate::error::StoreError;
+use futures_util::TryStreamExt;
 use sqlx::{AnyConnection, Row};
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
@@ -20,9 +22,6 @@ use std::hash::{Hash, Hasher};
 use uuid::Uuid;
 use velocity_domain::ObjectKind;
 use velocity_import::mapping::EXTERNAL_ID_ATTRIBUTE;
-
-/// Values per `IN (…)` list of a batch lookup.
-const LOOKUP_CHUNK: usize = 500;
 
 /// The match keys an object is looked up by in the database: each is a column of its table,
 /// stored normalised and indexed.
@@ -44,7 +43,8 @@ fn memory_keys(kind: ObjectKind) -> &'static [&'static str] {
     }
 }
 
-fn hash_of(key: &str, text: &str) -> u64 {
+/// The hash a match key's text is remembered by: of (key, folded text).
+pub(super) fn hash_of(key: &str, text: &str) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     (key, fold(text)).hash(&mut hasher);
     hasher.finish()
@@ -60,6 +60,12 @@ pub(crate) struct Matcher {
     /// Hash of (key, folded text) → position in `ids` of the first record to claim it.
     index: HashMap<u64, u32>,
     ids: Vec<Uuid>,
+}
+
+/// The in-memory keys of a record: the hashes it would be indexed under.
+pub(crate) struct Claims {
+    id: Uuid,
+    hashes: Vec<u64>,
 }
 
 /// The records a batch's keys name in the database: (key, folded text) → id.
@@ -100,15 +106,14 @@ impl Matcher {
         } else {
             "NULL AS sku"
         };
-        let rows = sqlx::query(&format!(
+        let statement = format!(
             "SELECT id, attributes, {sku}, {name_columns} FROM {} \
              WHERE workspace_id = $1 AND deleted_at IS NULL ORDER BY created_at, id",
             kind.plural()
-        ))
-        .bind(workspace)
-        .fetch_all(&mut *conn)
-        .await?;
-        for row in rows {
+        );
+        // Streamed: all of a large workspace's rows at once took more memory than the import.
+        let mut rows = sqlx::query(&statement).bind(workspace).fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await? {
             let text = |column: &str| row.try_get::<Option<String>, _>(column);
             let name = match kind {
                 ObjectKind::Contact => Some(
@@ -142,29 +147,49 @@ impl Matcher {
 
     /// Indexes a record under the in-memory keys it has.
     fn add(&mut self, id: &str, value: impl Fn(&str) -> Option<String>) -> Result<(), StoreError> {
-        let position = self.ids.len() as u32;
-        let mut claimed = false;
-        for key in &self.remembered {
-            if let Some(text) = value(key).filter(|t| !t.trim().is_empty()) {
-                if let Entry::Vacant(entry) = self.index.entry(hash_of(key, &text)) {
-                    entry.insert(position);
-                    claimed = true;
-                }
-            }
-        }
-        if claimed {
-            self.ids
-                .push(Uuid::parse_str(id).map_err(StoreError::corrupt)?);
-        }
+        let claims = self.claims(id, value)?;
+        self.claim(claims);
         Ok(())
     }
 
-    /// Indexes a record this import created, when the plan matches by in-memory keys.
-    pub(crate) fn remember(&mut self, record: &crate::records::Record) -> Result<(), StoreError> {
-        if self.remembered.is_empty() {
-            return Ok(());
+    /// The hashes a record would be indexed under.
+    fn claims(
+        &self,
+        id: &str,
+        value: impl Fn(&str) -> Option<String>,
+    ) -> Result<Claims, StoreError> {
+        let hashes = self
+            .remembered
+            .iter()
+            .filter_map(|key| {
+                let text = value(key).filter(|t| !t.trim().is_empty())?;
+                Some(hash_of(key, &text))
+            })
+            .collect();
+        let id = Uuid::parse_str(id).map_err(StoreError::corrupt)?;
+        Ok(Claims { id, hashes })
+    }
+
+    /// Indexes a record under its claims that no earlier record holds.
+    pub(crate) fn claim(&mut self, claims: Claims) {
+        let position = self.ids.len() as u32;
+        let mut claimed = false;
+        for hash in claims.hashes {
+            if let Entry::Vacant(entry) = self.index.entry(hash) {
+                entry.insert(position);
+                claimed = true;
+            }
         }
+        if claimed {
+            self.ids.push(claims.id);
+        }
+    }
+
+    /// What a record this import creates would claim in memory (nothing when the plan matches
+    /// by no in-memory key), for [`Matcher::claim`] once the record is written.
+    pub(crate) fn claims_of(&self, record: &crate::records::Record) -> Result<Claims, StoreError> {
         let text = |name: &str| record.get(name).and_then(|v| v.as_str());
+        let id = text("id").unwrap_or_default();
         let name = match self.kind {
             ObjectKind::Contact => [text("first_name"), text("last_name")]
                 .into_iter()
@@ -173,8 +198,7 @@ impl Matcher {
                 .join(" "),
             _ => text("name").unwrap_or_default().to_string(),
         };
-        let id = text("id").unwrap_or_default().to_string();
-        self.add(&id, |key| match key {
+        self.claims(id, |key| match key {
             "external_id" => record["attributes"][EXTERNAL_ID_ATTRIBUTE]
                 .as_str()
                 .map(str::to_string),
@@ -183,7 +207,7 @@ impl Matcher {
         })
     }
 
-    /// Looks up a batch's database keys: one query per key and chunk of values.
+    /// Looks up a batch's database keys: one query per key, its values bound as one JSON list.
     pub(crate) async fn lookup<'a>(
         &self,
         conn: &mut AnyConnection,
@@ -196,47 +220,33 @@ impl Matcher {
                 wanted.entry(key).or_default().push(fold(text));
             }
         }
-        let numbered = conn.backend_name() != "SQLite";
+        let dialect = Dialect::of_connection(conn);
         let mut earliest: HashMap<(&'static str, String), (String, String)> = HashMap::new();
         for (key, mut texts) in wanted {
             texts.sort_unstable();
             texts.dedup();
-            for chunk in texts.chunks(LOOKUP_CHUNK) {
-                // `?` for SQLite, whose driver looks each `$n` name up among all of them.
-                let list = (0..chunk.len())
-                    .map(|i| {
-                        if numbered {
-                            format!("${}", i + 2)
-                        } else {
-                            "?".to_string()
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let first = if numbered { "$1" } else { "?" };
-                // No ORDER BY: without statistics SQLite would walk the creation-order index
-                // of the whole workspace to honour it instead of probing the key's index.
-                let statement = format!(
-                    "SELECT id, created_at, {key} AS value FROM {} WHERE workspace_id = {first} \
-                     AND deleted_at IS NULL AND {key} IN ({list})",
-                    self.kind.plural()
-                );
-                let mut query = sqlx::query(&statement).bind(workspace);
-                for text in chunk {
-                    query = query.bind(text.as_str());
-                }
-                for row in query.fetch_all(&mut *conn).await? {
-                    let value: String = row.try_get("value")?;
-                    let claim: (String, String) = (row.try_get("created_at")?, row.try_get("id")?);
-                    // The oldest record with the key keeps it.
-                    match earliest.entry((key, fold(&value))) {
-                        Entry::Occupied(mut held) if claim < *held.get() => {
-                            held.insert(claim);
-                        }
-                        Entry::Occupied(_) => {}
-                        Entry::Vacant(entry) => {
-                            entry.insert(claim);
-                        }
+            // No ORDER BY: without statistics SQLite would walk the creation-order index of
+            // the whole workspace to honour it instead of probing the key's index.
+            let statement = format!(
+                "SELECT id, created_at, {key} AS value FROM {} WHERE workspace_id = $1 \
+                 AND deleted_at IS NULL AND {}",
+                self.kind.plural(),
+                dialect.is_in_json(key, "$2")
+            );
+            let query = sqlx::query(&statement)
+                .bind(workspace)
+                .bind(json_list(&texts));
+            for row in query.fetch_all(&mut *conn).await? {
+                let value: String = row.try_get("value")?;
+                let claim: (String, String) = (row.try_get("created_at")?, row.try_get("id")?);
+                // The oldest record with the key keeps it.
+                match earliest.entry((key, fold(&value))) {
+                    Entry::Occupied(mut held) if claim < *held.get() => {
+                        held.insert(claim);
+                    }
+                    Entry::Occupied(_) => {}
+                    Entry::Vacant(entry) => {
+                        entry.insert(claim);
                     }
                 }
             }

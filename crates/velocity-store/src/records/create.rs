@@ -55,7 +55,7 @@ pub(crate) async fn insert_records_without_events(
     let mut records = Vec::with_capacity(inputs.len());
     let mut errors = velocity_domain::ValidationErrors::default();
     for (index, input) in inputs.iter().enumerate() {
-        let mut record = new_record(kind, input, &now);
+        let mut record = new_record(kind, new_id().to_string(), input, &now);
         match prepare_one(
             &book,
             kind,
@@ -74,11 +74,11 @@ pub(crate) async fn insert_records_without_events(
     Ok(records)
 }
 
-/// A new record of `kind` holding `input`, with a fresh id, at version 1, created `now`;
+/// A new record of `kind` holding `input`, with the id `id`, at version 1, created `now`;
 /// its rules have not run yet.
-pub(crate) fn new_record(kind: ObjectKind, input: &RecordInput, now: &str) -> Record {
+pub(crate) fn new_record(kind: ObjectKind, id: String, input: &RecordInput, now: &str) -> Record {
     let mut record = merge(&blank(kind), input);
-    record.insert("id".into(), Value::String(new_id().to_string()));
+    record.insert("id".into(), Value::String(id));
     record.insert("version".into(), Value::from(1));
     record.insert("created_at".into(), Value::String(now.to_owned()));
     record.insert("updated_at".into(), Value::String(now.to_owned()));

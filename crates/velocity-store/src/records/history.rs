@@ -13,9 +13,10 @@ use crate::events::{append_ready, ReadyEvent, WriteContext};
 use crate::{search, Db};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use sqlx::AnyConnection;
 use std::collections::HashSet;
 use velocity_domain::values::format_timestamp;
-use velocity_domain::{ObjectKind, RecordInput, ValidationErrors, WorkspaceId};
+use velocity_domain::{new_id, ObjectKind, RecordInput, ValidationErrors, WorkspaceId};
 
 /// One step of a record's life: when it happened and what it set (the whole record for the
 /// first step, a partial update for the others).
@@ -38,6 +39,11 @@ impl PreparedLives {
     /// The records as they will be stored, with their ids.
     pub fn records(&self) -> &[Record] {
         &self.records
+    }
+
+    /// Their events, for a writer that appends them after [`write_records`].
+    pub(crate) fn events(&self) -> &[ReadyEvent] {
+        &self.events
     }
 }
 
@@ -64,12 +70,10 @@ impl Db {
         kind: ObjectKind,
         lives: Vec<Vec<Step>>,
     ) -> Result<PreparedLives, StoreError> {
-        let ws = workspace.to_string();
         let mut conn = self.reader().acquire().await?;
-        let book = stage_book(&mut conn, &ws, kind).await?;
-        let common = search::common_terms(&mut conn, &ws, kind).await?;
+        let creator = Creator::load(&mut conn, workspace, kind).await?;
         drop(conn);
-        prepare(workspace, kind, book, &common, lives)
+        prepare(creator, lives)
     }
 
     /// The second half of [`Db::create_with_history`]: writes prepared batches (of any kinds,
@@ -80,22 +84,9 @@ impl Db {
         ctx: &WriteContext,
         batches: &[PreparedLives],
     ) -> Result<(), StoreError> {
-        let workspace = ctx.workspace.to_string();
         let mut tx = self.writer().begin().await?;
         for batch in batches {
-            if batch.workspace != ctx.workspace {
-                return Err(StoreError::Conflict(
-                    "the records were prepared for another workspace".into(),
-                ));
-            }
-            if stage_book(&mut tx, &workspace, batch.kind).await? != batch.book {
-                return Err(StoreError::Conflict(
-                    "the workspace's pipelines changed while the records were prepared; \
-                     prepare them again"
-                        .into(),
-                ));
-            }
-            write_new(&mut tx, &workspace, batch.kind, &batch.records, &batch.rows).await?;
+            write_records(&mut tx, ctx, batch).await?;
         }
         // Events last: see `insert_records_without_events`.
         for batch in batches {
@@ -106,34 +97,119 @@ impl Db {
     }
 }
 
-fn prepare(
+/// Writes a prepared batch's records, their links and search terms inside the caller's
+/// transaction, but not their events (see [`PreparedLives::events`]). A batch prepared for
+/// another workspace, or before the workspace's pipelines changed, is refused.
+pub(crate) async fn write_records(
+    conn: &mut AnyConnection,
+    ctx: &WriteContext,
+    batch: &PreparedLives,
+) -> Result<(), StoreError> {
+    if batch.workspace != ctx.workspace {
+        return Err(StoreError::Conflict(
+            "the records were prepared for another workspace".into(),
+        ));
+    }
+    let workspace = ctx.workspace.to_string();
+    if stage_book(conn, &workspace, batch.kind).await? != batch.book {
+        return Err(StoreError::StagesChanged);
+    }
+    write_new(conn, &workspace, batch.kind, &batch.records, &batch.rows).await
+}
+
+/// Makes new records of one kind, one at a time (an import's rows as it decides them, the
+/// lives of a bulk load), with what their rules and search terms need read once: the stages
+/// and the common terms. [`Creator::finish`] then works out their rows for a writer that writes
+/// them in a transaction of its own making ([`write_records`], then the events).
+pub(crate) struct Creator {
     workspace: WorkspaceId,
     kind: ObjectKind,
     book: StageBook,
-    common: &HashSet<String>,
-    lives: Vec<Vec<Step>>,
-) -> Result<PreparedLives, StoreError> {
-    let empty = blank(kind);
+    common: HashSet<String>,
+    empty: Record,
+}
+
+impl Creator {
+    pub(crate) async fn load(
+        conn: &mut AnyConnection,
+        workspace: WorkspaceId,
+        kind: ObjectKind,
+    ) -> Result<Creator, StoreError> {
+        let ws = workspace.to_string();
+        Ok(Creator {
+            workspace,
+            kind,
+            book: stage_book(conn, &ws, kind).await?,
+            common: search::common_terms(conn, &ws, kind).await?,
+            empty: blank(kind),
+        })
+    }
+
+    /// A new record holding `input` with the id given, created `at`, its rules run, with its
+    /// `created` event; `StoreError::Invalid` when the rules refuse it (errors prefixed with
+    /// `position` when given).
+    pub(crate) fn create(
+        &self,
+        id: String,
+        input: &RecordInput,
+        at: &str,
+        position: Option<usize>,
+    ) -> Result<(Record, ReadyEvent), StoreError> {
+        let mut record = new_record(self.kind, id.clone(), input, at);
+        prepare_one(&self.book, self.kind, None, &mut record, position, at)?;
+        let changes = Value::Object(diff(self.kind, &self.empty, &record));
+        let created = event(self.kind, &id, "created", &changes, at.to_owned());
+        Ok((record, created))
+    }
+
+    /// The records made by [`Creator::create`] (and changed since, for lives) with their
+    /// events, and their rows, ready for [`write_records`].
+    pub(crate) fn finish(
+        self,
+        records: Vec<Record>,
+        events: Vec<ReadyEvent>,
+    ) -> Result<PreparedLives, StoreError> {
+        let rows = NewRows::of(
+            &self.workspace.to_string(),
+            self.kind,
+            &records,
+            &self.common,
+        )?;
+        Ok(PreparedLives {
+            workspace: self.workspace,
+            kind: self.kind,
+            book: self.book,
+            records,
+            rows,
+            events,
+        })
+    }
+}
+
+fn prepare(creator: Creator, lives: Vec<Vec<Step>>) -> Result<PreparedLives, StoreError> {
+    let (kind, book) = (creator.kind, &creator.book);
     let mut records = Vec::with_capacity(lives.len());
     let mut events = Vec::new();
     for (index, life) in lives.into_iter().enumerate() {
         let mut steps = life.into_iter();
-        let Some((born, first)) = steps.next() else {
+        let Some((created_at, first)) = steps.next() else {
             return Err(StoreError::Invalid(ValidationErrors::single(
                 format!("records[{index}]"),
                 "a record's life needs at least its creation",
             )));
         };
-        let born = format_timestamp(born);
-        let mut record = new_record(kind, &first, &born);
+        let (mut record, created) = creator.create(
+            new_id().to_string(),
+            &first,
+            &format_timestamp(created_at),
+            Some(index),
+        )?;
         let id = record["id"].as_str().unwrap_or_default().to_owned();
-        prepare_one(&book, kind, None, &mut record, Some(index), &born)?;
-        let changes = Value::Object(diff(kind, &empty, &record));
-        events.push(event(kind, &id, "created", &changes, born));
+        events.push(created);
         for (at, step) in steps {
             let at = format_timestamp(at);
             let mut next = merge(&record, &step);
-            prepare_one(&book, kind, Some(&record), &mut next, Some(index), &at)?;
+            prepare_one(book, kind, Some(&record), &mut next, Some(index), &at)?;
             let changes = diff(kind, &record, &next);
             if changes.is_empty() {
                 continue;
@@ -146,15 +222,7 @@ fn prepare(
         }
         records.push(record);
     }
-    let rows = NewRows::of(&workspace.to_string(), kind, &records, common)?;
-    Ok(PreparedLives {
-        workspace,
-        kind,
-        book,
-        records,
-        rows,
-        events,
-    })
+    creator.finish(records, events)
 }
 
 fn event(

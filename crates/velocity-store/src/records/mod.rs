@@ -16,6 +16,7 @@ pub(crate) use create::{
     insert_records_without_events,
 };
 pub use dossier::ContactDossier;
+pub(crate) use history::{write_records, Creator};
 pub use history::{PreparedLives, Step};
 pub use list::{ListParams, Page};
 

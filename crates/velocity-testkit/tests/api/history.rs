@@ -147,11 +147,11 @@ async fn prepared_lives_are_written_whole_and_only_where_and_as_prepared(app: Te
     let other = app.signup("elsewhere@example.com", "Elsewhere").await;
     let workspace = session.workspace_id.parse().unwrap();
     let prepared = deal_with_a_call(&app, workspace, Value::Null).await;
-    let conflict = |result: Result<(), StoreError>| match result {
-        Err(StoreError::Conflict(_)) => {}
-        other => panic!("expected a conflict, got {other:?}"),
-    };
-    conflict(app.db.write_lives(&context(&other), &prepared).await);
+    let refused = app.db.write_lives(&context(&other), &prepared).await;
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "{refused:?}"
+    );
 
     // A stage added after the deal was placed: it is prepared again, not written.
     let (_, pipelines) = session.get(&session.ws("/pipelines")).await;
@@ -164,7 +164,11 @@ async fn prepared_lives_are_written_whole_and_only_where_and_as_prepared(app: Te
     let path = session.ws(&format!("/pipelines/{}", pipeline["id"].as_str().unwrap()));
     let (status, _) = session.patch(&path, json!({"stages": stages})).await;
     assert_eq!(status, 200);
-    conflict(app.db.write_lives(&context(&session), &prepared).await);
+    let refused = app.db.write_lives(&context(&session), &prepared).await;
+    assert!(
+        matches!(refused, Err(StoreError::StagesChanged)),
+        "{refused:?}"
+    );
 
     // Batches of several kinds are written together or not at all.
     let stray = deal_with_a_call(&app, workspace, json!(uuid_like())).await;

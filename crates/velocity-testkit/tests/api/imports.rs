@@ -7,7 +7,9 @@ use velocity_testkit::{both_databases, Session, TestApp};
 
 both_databases!(
     a_contacts_file_goes_from_upload_to_undo,
+    rows_match_what_the_batches_before_them_wrote,
     deals_link_to_accounts_and_get_missing_stages,
+    a_deals_import_goes_on_when_the_pipeline_changes,
     stage_owner_and_kind_values_are_mapped,
     likely_duplicates_wait_for_review,
     bad_files_get_clear_errors,
@@ -31,6 +33,18 @@ async fn upload(session: &Session, object: &str, name: &str, bytes: &[u8]) -> (u
         .await
         .expect("the server answers");
     velocity_testkit::read(response).await
+}
+
+/// Uploads `file` and starts its commit, returning the import's id.
+async fn start_commit(session: &Session, object: &str, name: &str, file: &str) -> String {
+    let (status, import) = upload(session, object, name, file.as_bytes()).await;
+    assert_eq!(status, 201, "{import}");
+    let id = import["id"].as_str().unwrap().to_string();
+    let (status, _) = session
+        .post(&session.ws(&format!("/imports/{id}/commit")), json!({}))
+        .await;
+    assert_eq!(status, 202);
+    id
 }
 
 async fn wait_for(session: &Session, id: &str, status: &str) -> Value {
@@ -201,6 +215,89 @@ async fn a_contacts_file_goes_from_upload_to_undo(app: TestApp) {
     assert_eq!(items[0]["attributes"], json!({}));
 }
 
+/// The engine decides a batch (2,000 rows) while the batch before it is being written. A row
+/// matching a record that an unwritten row creates, or a key that such a row gives an existing
+/// record, must still find it, and a key such a row takes from a record must no longer match
+/// it: here rows of the same batch and the first rows of the second and third batches do, on a
+/// file of three.
+async fn rows_match_what_the_batches_before_them_wrote(app: TestApp) {
+    let session = app.signup("batches@example.com", "Batches").await;
+    let old = session
+        .create(
+            "contacts",
+            json!({"first_name": "Olga", "last_name": "Timer", "email": "old@example.com"}),
+        )
+        .await;
+    let pat = session
+        .create(
+            "contacts",
+            json!({"first_name": "Pat", "last_name": "Moved", "email": "pat@old.example", "phone": "+14155550200"}),
+        )
+        .await;
+    let mut file = String::from("First Name,Last Name,Email,Phone\n");
+    for i in 0..6000 {
+        let line = match i {
+            // Pat, found by her phone, changes her email in the first batch…
+            1600 => "Pat,Moved,pat@new.example,+14155550200".to_string(),
+            // …so her old email, in the second batch, is someone else's.
+            2002 => "Someone,Older,pat@old.example,".to_string(),
+            // A contact with only a phone is refused; the next row, with that phone and a
+            // name, is new.
+            2600 => ",,,+14155550300".to_string(),
+            2601 => "Phone,Only,,+14155550300".to_string(),
+            // A row repeating the row before it, in the same batch.
+            300 => "First299,Last299,person299@example.com,+14155550299".to_string(),
+            // The existing contact gets a phone in the first batch…
+            1500 => "Olga,Timer,old@example.com,+14155550100".to_string(),
+            // …which the second batch's first row carries, under another name.
+            2000 => "Someone,Else,,+14155550100".to_string(),
+            // Then the first batch's last row, spelled otherwise and with a phone: the record
+            // that row created gets it.
+            2001 => "First1999,Last1999,PERSON1999@Example.com,+14155550199".to_string(),
+            // And the third batch opens with the second batch's last row.
+            4000 => "First3999,Last3999,Person3999@EXAMPLE.com,+14155550110".to_string(),
+            _ => format!("First{i},Last{i},person{i}@example.com,"),
+        };
+        file.push_str(&line);
+        file.push('\n');
+    }
+    let id = start_commit(&session, "contacts", "batches.csv", &file).await;
+    let done = wait_for(&session, &id, "committed").await;
+    assert_eq!(
+        done["counts"],
+        json!({"processed": 6000, "created": 5993, "merged": 3, "updated": 3, "skipped": 0, "errors": 1}),
+        "{done}"
+    );
+    let (_, found) = session
+        .get(&session.ws("/contacts?email=person1999@example.com"))
+        .await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found["items"][0]["phone"], "+14155550199");
+    let (_, olga) = session
+        .get(&session.ws(&format!("/contacts/{}", old["id"].as_str().unwrap())))
+        .await;
+    assert_eq!(olga["phone"], "+14155550100", "{olga}");
+    // The row matched her by phone, and its values are the newer ones.
+    assert_eq!(olga["first_name"], "Someone", "{olga}");
+    let (_, someone) = session.get(&session.ws("/contacts?q=someone")).await;
+    let someone = someone["items"].as_array().unwrap();
+    assert_eq!(someone.len(), 2, "{someone:?}");
+    assert!(someone.iter().any(|c| c["id"] == old["id"]));
+    let (_, older) = session
+        .get(&session.ws("/contacts?email=pat@old.example"))
+        .await;
+    let older = older["items"].as_array().unwrap();
+    assert_eq!(older.len(), 1, "{older:?}");
+    assert_eq!(
+        older[0]["last_name"], "Older",
+        "Pat no longer has that email"
+    );
+    let (_, pat) = session
+        .get(&session.ws(&format!("/contacts/{}", pat["id"].as_str().unwrap())))
+        .await;
+    assert_eq!(pat["email"], "pat@new.example");
+}
+
 async fn deals_link_to_accounts_and_get_missing_stages(app: TestApp) {
     let session = app.signup("deals-import@example.com", "Deals").await;
     let (status, accounts) = upload(
@@ -253,6 +350,60 @@ EC4QE1BX,Darcel Schlecht,MG Special,Nowhere Ltd,Lost,2016-10-25,2017-03-07,0\n";
         .find(|d| d["attributes"]["external_id"] == "Z063OYW0")
         .unwrap();
     assert_eq!(engaging["status"], "open");
+}
+
+/// Deals are placed in stages when their rows are decided, and a batch placed with stages that
+/// have changed since is refused by the writer. Stages added while a deals file commits must
+/// not stop it: the rows left are decided again with the new stages, each applied once.
+async fn a_deals_import_goes_on_when_the_pipeline_changes(app: TestApp) {
+    let session = app.signup("moving-stages@example.com", "Moving").await;
+    let mut file = String::from("Deal Name,Amount\n");
+    for i in 0..8000 {
+        file.push_str(&format!("Deal {i},{i}\n"));
+    }
+    let id = start_commit(&session, "deals", "deals.csv", &file).await;
+    // Fewer changes than the import's retries, so the test cannot outrun them.
+    let mut added = 0;
+    for round in 0..3 {
+        let (_, state) = session.get(&session.ws(&format!("/imports/{id}"))).await;
+        if state["status"] != "committing" {
+            break;
+        }
+        let (_, pipelines) = session.get(&session.ws("/pipelines")).await;
+        let pipeline = &pipelines["items"][0];
+        let mut stages = pipeline["stages"].as_array().unwrap().clone();
+        stages.insert(
+            0,
+            json!({"name": format!("Inbound {round}"), "probability": 0.05, "kind": "open"}),
+        );
+        let path = session.ws(&format!("/pipelines/{}", pipeline["id"].as_str().unwrap()));
+        let (status, body) = session.patch(&path, json!({"stages": stages})).await;
+        assert_eq!(status, 200, "{body}");
+        added += 1;
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    assert!(added > 0, "the import ended before any stage was added");
+    let done = wait_for(&session, &id, "committed").await;
+    assert_eq!(done["counts"]["created"], 8000, "{done}");
+    assert_eq!(done["counts"]["processed"], 8000, "{done}");
+    let mut names = std::collections::HashSet::new();
+    let mut cursor = String::new();
+    loop {
+        let (_, page) = session
+            .get(&session.ws(&format!("/deals?limit=500{cursor}")))
+            .await;
+        for deal in page["items"].as_array().unwrap() {
+            assert!(
+                names.insert(deal["name"].as_str().unwrap().to_string()),
+                "{deal}"
+            );
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(names.len(), 8000, "every row is one deal");
 }
 
 async fn stage_owner_and_kind_values_are_mapped(app: TestApp) {
