@@ -32,6 +32,10 @@ struct Args {
     /// Where to write the generated files
     #[arg(long, default_value = "/tmp")]
     dir: std::path::PathBuf,
+    /// Also preview the big file (a dry run) between its upload and its commit, and report the
+    /// preview's time and the server's peak memory after it
+    #[arg(long)]
+    preview: bool,
 }
 
 const FIRST: [&str; 12] = [
@@ -118,6 +122,13 @@ impl Api {
 
     /// Uploads and commits a file; returns the import and the upload and commit times.
     async fn import(&self, path: &std::path::Path) -> Result<(Value, f64, f64)> {
+        let (id, uploaded) = self.upload(path).await?;
+        let (state, committed) = self.commit(&id).await?;
+        Ok((state, uploaded, committed))
+    }
+
+    /// Uploads a file; returns the import's id and the seconds it took.
+    async fn upload(&self, path: &std::path::Path) -> Result<(String, f64)> {
         let started = Instant::now();
         let boundary = "velocity-bench-boundary";
         let mut body = format!(
@@ -139,8 +150,25 @@ impl Api {
                     .body(body),
             )
             .await?;
-        let uploaded = started.elapsed().as_secs_f64();
         let id = import["id"].as_str().context("an import id")?.to_string();
+        Ok((id, started.elapsed().as_secs_f64()))
+    }
+
+    /// Previews an uploaded import; returns its findings and the seconds it took.
+    async fn preview(&self, id: &str) -> Result<(Value, f64)> {
+        let started = Instant::now();
+        let found = self
+            .json(
+                self.client
+                    .post(format!("{}/imports/{id}/preview", self.base)),
+            )
+            .await?;
+        Ok((found, started.elapsed().as_secs_f64()))
+    }
+
+    /// Commits an uploaded import and waits for it; returns its state and the seconds it took.
+    async fn commit(&self, id: &str) -> Result<(Value, f64)> {
+        let started = Instant::now();
         self.json(
             self.client
                 .post(format!("{}/imports/{id}/commit", self.base)),
@@ -153,10 +181,7 @@ impl Api {
                 .await?;
             match state["status"].as_str() {
                 Some("committing") => continue,
-                Some("committed") => {
-                    let total = started.elapsed().as_secs_f64();
-                    return Ok((state, uploaded, total - uploaded));
-                }
+                Some("committed") => return Ok((state, started.elapsed().as_secs_f64())),
                 _ => bail!("the import ended as {}", state),
             }
         }
@@ -218,7 +243,20 @@ async fn main() -> Result<()> {
     write_file(&path, rows)?;
     let size = std::fs::metadata(&path)?.len();
     let hwm_before = memory_kib(args.server_pid, "VmHWM:");
-    let (state, uploaded, committed) = api.import(&path).await?;
+    let (id, uploaded) = api.upload(&path).await?;
+    if args.preview {
+        let hwm_uploaded = memory_kib(args.server_pid, "VmHWM:");
+        let (found, previewed) = api.preview(&id).await?;
+        println!("preview {previewed:.1} s: {}", found["counts"]);
+        if let Some(peak) = memory_kib(args.server_pid, "VmHWM:") {
+            println!(
+                "server peak resident memory after the preview: {:.0} MiB (after the upload: {:.0} MiB)",
+                peak as f64 / 1024.0,
+                hwm_uploaded.unwrap_or(0) as f64 / 1024.0
+            );
+        }
+    }
+    let (state, committed) = api.commit(&id).await?;
     let total = uploaded + committed;
     println!(
         "file: {} rows, {:.1} MiB; existing contacts: {existing}",

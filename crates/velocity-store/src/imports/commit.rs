@@ -9,6 +9,7 @@
 
 use super::apply::{Batch, Change, Edit, Written};
 use super::choices::{Choices, Tally};
+use super::held::{Held, HeldKeys};
 use super::lookup::{self, fold, Lookup};
 use super::matching::{hash_of, Claims, Found, Matcher};
 use super::outcome::Outcome;
@@ -128,7 +129,7 @@ struct Engine {
     /// matches that record.
     /// Keyed by the hash of (key, folded text), as the matcher's memory is: a preview holds
     /// every row of the file here.
-    pending: HashMap<u64, Held>,
+    pending: HeldKeys,
     /// For records that rows not written yet change: the match keys those rows give them,
     /// folded, with the batch. The database's match of such a record by another value of
     /// one of those keys is out of date.
@@ -188,7 +189,7 @@ impl Engine {
             plan,
             columns,
             own,
-            pending: HashMap::new(),
+            pending: HeldKeys::default(),
             changing: HashMap::new(),
             batch: 1,
             unwritten: VecDeque::new(),
@@ -343,8 +344,8 @@ impl Engine {
             if let Some(id) = shown.filter(|id| !self.replaces(id, key, text)) {
                 return (Some(id), None, key_text);
             }
-            if let Some(held) = self.pending.get(&hash_of(key, text)) {
-                return (None, Some(*held), key_text);
+            if let Some(held) = self.pending.get(hash_of(key, text)) {
+                return (None, Some(held), key_text);
             }
         }
         (None, None, None)
@@ -591,14 +592,13 @@ impl Engine {
     /// Lets later rows with one of `keys` match the record that `row` creates or changes
     /// before the database shows it with them.
     fn hold(&mut self, keys: &[(&'static str, String)], row: i64, record: Uuid, created: bool) {
-        for (key, text) in keys {
-            self.pending.entry(hash_of(key, text)).or_insert(Held {
-                row,
-                batch: self.batch,
-                record,
-                created,
-            });
-        }
+        let hashes = keys.iter().map(|(key, text)| hash_of(key, text));
+        let held = Held {
+            row,
+            record,
+            created,
+        };
+        self.pending.hold(self.batch, hashes, held);
     }
 
     /// Batch `number` and those before it are written: the database (or, for in-memory keys,
@@ -613,7 +613,7 @@ impl Engine {
                 self.own.claim(claim);
             }
         }
-        self.pending.retain(|_, held| held.batch > number);
+        self.pending.release_through(number);
         self.changing.retain(|_, keys| {
             keys.retain(|(_, _, batch)| *batch > number);
             !keys.is_empty()
@@ -702,18 +702,6 @@ type Decided = (i64, Decision, Vec<String>, Option<Value>);
 /// What a row matched: an existing record's id, or an earlier row not written yet, and the
 /// key (and its text) that matched.
 type Match = (Option<String>, Option<Held>, Option<(&'static str, String)>);
-
-/// A row decided to create or change a record, not written yet.
-#[derive(Clone, Copy)]
-struct Held {
-    row: i64,
-    /// The batch the row is in.
-    batch: u64,
-    /// The record it creates or changes.
-    record: Uuid,
-    /// Whether this import creates that record.
-    created: bool,
-}
 
 /// A row prepared through the plan, ready to be matched.
 struct Ready {

@@ -7,6 +7,7 @@
 mod apply;
 mod choices;
 mod commit;
+mod held;
 mod lookup;
 mod matching;
 mod outcome;
