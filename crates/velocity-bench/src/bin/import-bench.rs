@@ -1,7 +1,8 @@
 //! Import benchmark: generates a contacts CSV (name, email, phone, company, title, city and
 //! three custom columns, with a share of duplicates in assorted spellings), seeds the workspace
 //! with existing contacts through a first import, then times upload → committed for the big
-//! file through the HTTP API, sampling the server's resident memory throughout.
+//! file through the HTTP API (with `--preview`, a dry run of it in between), sampling the
+//! server's resident memory throughout.
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
