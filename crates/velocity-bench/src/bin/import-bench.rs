@@ -249,13 +249,11 @@ async fn main() -> Result<()> {
         let hwm_uploaded = memory_kib(args.server_pid, "VmHWM:");
         let (found, previewed) = api.preview(&id).await?;
         println!("preview {previewed:.1} s: {}", found["counts"]);
-        if let Some(peak) = memory_kib(args.server_pid, "VmHWM:") {
-            println!(
-                "server peak resident memory after the preview: {:.0} MiB (after the upload: {:.0} MiB)",
-                peak as f64 / 1024.0,
-                hwm_uploaded.unwrap_or(0) as f64 / 1024.0
-            );
-        }
+        print_peak(
+            args.server_pid,
+            "after the preview",
+            ("the upload", hwm_uploaded),
+        );
     }
     let (state, committed) = api.commit(&id).await?;
     let total = uploaded + committed;
@@ -269,14 +267,24 @@ async fn main() -> Result<()> {
         args.rows as f64 / total
     );
     println!("counts: {}", state["counts"]);
-    if let Some(peak) = memory_kib(args.server_pid, "VmHWM:") {
-        println!(
-            "server peak resident memory: {:.0} MiB (after the seed import: {:.0} MiB)",
-            peak as f64 / 1024.0,
-            hwm_before.unwrap_or(0) as f64 / 1024.0
-        );
-    }
+    print_peak(
+        args.server_pid,
+        "at the end",
+        ("the seed import", hwm_before),
+    );
     let _ = std::fs::remove_file(&seed_path);
     let _ = std::fs::remove_file(&path);
     Ok(())
+}
+
+/// Prints the server's peak resident memory so far, with the peak `earlier` for comparison.
+fn print_peak(pid: Option<u32>, when: &str, earlier: (&str, Option<u64>)) {
+    if let Some(peak) = memory_kib(pid, "VmHWM:") {
+        println!(
+            "server peak resident memory {when}: {:.0} MiB (after {}: {:.0} MiB)",
+            peak as f64 / 1024.0,
+            earlier.0,
+            earlier.1.unwrap_or(0) as f64 / 1024.0
+        );
+    }
 }
