@@ -785,6 +785,8 @@ impl Db {
         let mut new_stages: Vec<String> = Vec::new();
         let mut tally = Tally::default();
         let mut after = 0;
+        // A preview writes nothing, so the stages and common terms it reads stay as they are.
+        let creator = Creator::load(&mut conn, workspace, engine.kind).await?;
         loop {
             let rows = pending_rows(&mut conn, &ws, id, after, 2000).await?;
             let Some(last) = rows.last() else { break };
@@ -793,7 +795,6 @@ impl Db {
                 engine.note_missing_stage(row, &mut new_stages);
                 engine.tally(row, &mut tally);
             }
-            let creator = Creator::load(&mut conn, workspace, engine.kind).await?;
             let decided = engine
                 .decide_batch(&mut conn, &ws, id, &rows, (&creator, &now_timestamp()))
                 .await?;
