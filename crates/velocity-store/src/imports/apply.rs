@@ -1,4 +1,4 @@
-//! The writing half of an import's commit. The engine ([`super::commit`]) decides a batch of
+//! The writing half of an import's commit. The engine ([`super::engine`]) decides a batch of
 //! rows and prepares its new records while this half writes the batch before it, so deciding
 //! and writing use both of a small machine's cores instead of taking turns. A batch's record
 //! changes, its rows' outcomes, the progress counts and the events commit in one transaction.

@@ -1,4 +1,4 @@
-//! The match keys of rows decided but not written yet (see the engine in [`super::commit`]):
+//! The match keys of rows decided but not written yet (see the engine in [`super::engine`]):
 //! a later row with one of them matches the record that row creates or changes.
 //!
 //! A commit holds two batches' keys at most, but a preview writes nothing and so holds every

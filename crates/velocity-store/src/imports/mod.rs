@@ -1,13 +1,14 @@
 //! Imports as stored: the batch (what was uploaded, how it was read, the plan, progress), the raw
 //! file in chunks, and every raw row with the outcome it had. The engine that turns rows into
-//! records lives in [`commit`] (with the keys of rows not written yet in [`held`]), and
-//! [`apply`] writes what it decides; [`undo`] reverts a batch;
+//! records lives in [`engine`] (with the keys of rows not written yet in [`held`]), [`commit`]
+//! runs it for a preview or a commit, and [`apply`] writes what it decides; [`undo`] reverts a batch;
 //! [`lookup`] finds existing records by their keys; [`upload`] reads a file in; [`report`] writes
 //! the error file; [`review`] applies a person's decisions on likely duplicates.
 
 mod apply;
 mod choices;
 mod commit;
+mod engine;
 mod held;
 mod lookup;
 mod matching;
