@@ -21,8 +21,10 @@ fn deal_views(analysis: &Analysis) -> Vec<DealView> {
     analysis
         .scores
         .iter()
-        .map(|(index, score)| {
+        .zip(&analysis.scored)
+        .map(|(score, index)| {
             let deal = &analysis.deals[*index];
+            let health = u8::try_from(score.health).unwrap_or(u8::MAX);
             let timeline = &deal.timeline;
             let norms = analysis.learned.norms.for_stage(&deal.stage_id);
             let signals = timeline.signals_at(analysis.now);
@@ -30,14 +32,14 @@ fn deal_views(analysis: &Analysis) -> Vec<DealView> {
             let health_a_week_ago = if timeline.created_at <= week_ago {
                 health::assess(&timeline.signals_at(week_ago), norms).score
             } else {
-                score.health
+                health
             };
             DealView {
                 id: deal.id.clone(),
                 name: deal.name.clone(),
                 amount: deal.amount.unwrap_or(0.0),
                 win_probability: score.win_probability,
-                health: score.health,
+                health,
                 health_a_week_ago,
                 days_in_stage: signals.days_in_stage,
                 typical_stage_days: norms.stage_days,

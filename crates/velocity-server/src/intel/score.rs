@@ -207,8 +207,12 @@ pub struct Analysis {
     pub deals: Vec<DealFacts>,
     pub learned: Learned,
     pub now: f64,
-    /// Scores of the open deals, with the index of their deal.
-    pub scores: Vec<(usize, DealScore)>,
+    /// Scores of the open deals as they are stored, each with its factors already written
+    /// out: a million-deal workspace has hundreds of thousands of open deals, and their
+    /// factors as values took a gigabyte (twice, while they were written out to be stored).
+    pub scores: Vec<StoredScore>,
+    /// The index in `deals` of each of `scores`.
+    pub scored: Vec<usize>,
 }
 
 impl Analysis {
@@ -222,17 +226,27 @@ impl Analysis {
         db.save_intel_state(workspace, &learned.trained_at, &payload)
             .await?;
         let by_id: HashMap<&str, &StageInfo> = stages.iter().map(|s| (s.id.as_str(), s)).collect();
-        let scores = deals
-            .iter()
-            .enumerate()
-            .filter(|(_, deal)| deal.timeline.closed.is_none())
-            .map(|(index, deal)| (index, score_deal(deal, &by_id, &learned, now)))
-            .collect();
+        let (mut scores, mut scored) = (Vec::new(), Vec::new());
+        for (index, deal) in deals.iter().enumerate() {
+            if deal.timeline.closed.is_none() {
+                let score = score_deal(deal, &by_id, &learned, now);
+                scores.push(StoredScore {
+                    deal_version: deal.version,
+                    win_probability: score.win_probability,
+                    health: i64::from(score.health),
+                    health_band: score.health_band.as_str().to_owned(),
+                    factors: serde_json::to_string(&score.factors).map_err(ApiError::internal)?,
+                    deal_id: score.deal_id,
+                });
+                scored.push(index);
+            }
+        }
         Ok(Analysis {
             deals,
             learned,
             now,
             scores,
+            scored,
         })
     }
 
@@ -253,29 +267,22 @@ impl Analysis {
         .into_iter()
         .map(|band| (band.as_str(), 0))
         .collect();
-        let mut stored = Vec::with_capacity(self.scores.len());
         let mut health_total = 0.0;
-        for (index, score) in &self.scores {
-            *distribution.entry(score.health_band.as_str()).or_default() += 1;
-            health_total += f64::from(score.health);
-            stored.push(StoredScore {
-                deal_id: score.deal_id.clone(),
-                deal_version: self.deals[*index].version,
-                win_probability: score.win_probability,
-                health: i64::from(score.health),
-                health_band: score.health_band.as_str().to_owned(),
-                factors: serde_json::to_string(&score.factors).map_err(ApiError::internal)?,
-            });
+        for score in &self.scores {
+            if let Some(count) = distribution.get_mut(score.health_band.as_str()) {
+                *count += 1;
+            }
+            health_total += score.health as f64;
         }
-        state.db.save_scores(workspace, &stored).await?;
+        state.db.save_scores(workspace, &self.scores).await?;
         state.forecast_inputs.forget(workspace);
         Ok(Rescored {
-            scored_deals: stored.len(),
+            scored_deals: self.scores.len(),
             total_deals: self.deals.len(),
-            average_health: if stored.is_empty() {
+            average_health: if self.scores.is_empty() {
                 0.0
             } else {
-                (health_total / stored.len() as f64 * 10.0).round() / 10.0
+                (health_total / self.scores.len() as f64 * 10.0).round() / 10.0
             },
             health_distribution: distribution,
         })
