@@ -249,15 +249,7 @@ impl Engine {
                     }
                 }
                 FieldType::RefList(other) => {
-                    let texts: Vec<String> = values[&name]
-                        .as_array()
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(Value::as_str)
-                                .map(String::from)
-                                .collect()
-                        })
-                        .unwrap_or_default();
+                    let texts = super::texts(&values[&name]);
                     let (found, missing): (Vec<_>, Vec<_>) = texts
                         .iter()
                         .map(|t| (t, self.refs.get(&other).and_then(|l| l.find_any(t))))

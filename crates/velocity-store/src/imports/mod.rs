@@ -62,15 +62,7 @@ impl Import {
     }
 
     pub fn headers(&self) -> Vec<String> {
-        self.layout["headers"]
-            .as_array()
-            .map(|h| {
-                h.iter()
-                    .filter_map(Value::as_str)
-                    .map(String::from)
-                    .collect()
-            })
-            .unwrap_or_default()
+        texts(&self.layout["headers"])
     }
 
     pub fn parsed_plan(&self) -> Result<Plan, StoreError> {
@@ -109,6 +101,19 @@ pub(crate) struct StagedRow {
 const SELECT_IMPORT: &str =
     "SELECT id, object, file_name, checksum, size_bytes, encoding, layout, \
      row_count, mapping, status, counts, failure, created_by, created_at, updated_at FROM imports";
+
+/// The texts of a JSON list (anything else in it, or a value that is not a list, gives none).
+fn texts(list: &Value) -> Vec<String> {
+    list.as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
 
 fn decode_import(row: &sqlx::any::AnyRow) -> Result<Import, StoreError> {
     let json = |column: &str| -> Result<Value, StoreError> {
