@@ -247,31 +247,11 @@ pub const MIN_SAMPLES: usize = 5;
 
 impl TeamNorms {
     pub fn learn<'a>(deals: impl IntoIterator<Item = &'a DealTimeline>) -> TeamNorms {
-        let mut gaps = Vec::new();
-        let mut stays: HashMap<&str, Vec<f64>> = HashMap::new();
+        let mut tally = NormsTally::default();
         for deal in deals {
-            let mut times = deal.activities.clone();
-            times.sort_by(f64::total_cmp);
-            gaps.extend(times.windows(2).map(|w| w[1] - w[0]));
-            let mut entries = deal.stages.iter().peekable();
-            while let Some(stage) = entries.next() {
-                if let Some(next) = entries.peek() {
-                    if next.value != stage.value {
-                        stays
-                            .entry(&stage.value)
-                            .or_default()
-                            .push(next.at - stage.at);
-                    }
-                }
-            }
+            tally.add(deal);
         }
-        TeamNorms {
-            activity_gap_days: median(gaps),
-            stage_days: stays
-                .into_iter()
-                .filter_map(|(stage, days)| Some((stage.to_owned(), median(days)?)))
-                .collect(),
-        }
+        tally.finish()
     }
 
     pub fn for_stage(&self, stage: &str) -> Norms {
@@ -283,6 +263,45 @@ impl TeamNorms {
                 .get(stage)
                 .copied()
                 .unwrap_or(default.stage_days),
+        }
+    }
+}
+
+/// The samples the norms are the medians of, gathered one deal at a time: a large workspace's
+/// deals are read a page at a time, never all at once.
+#[derive(Debug, Default)]
+pub struct NormsTally {
+    gaps: Vec<f64>,
+    stays: HashMap<String, Vec<f64>>,
+}
+
+impl NormsTally {
+    pub fn add(&mut self, deal: &DealTimeline) {
+        let mut times = deal.activities.clone();
+        times.sort_by(f64::total_cmp);
+        self.gaps.extend(times.windows(2).map(|w| w[1] - w[0]));
+        for pair in deal.stages.windows(2) {
+            let (stage, next) = (&pair[0], &pair[1]);
+            if next.value != stage.value {
+                let days = next.at - stage.at;
+                match self.stays.get_mut(&stage.value) {
+                    Some(stays) => stays.push(days),
+                    None => {
+                        self.stays.insert(stage.value.clone(), vec![days]);
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn finish(self) -> TeamNorms {
+        TeamNorms {
+            activity_gap_days: median(self.gaps),
+            stage_days: self
+                .stays
+                .into_iter()
+                .filter_map(|(stage, days)| Some((stage, median(days)?)))
+                .collect(),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! carried, how long new deals take to be won, and the team's norms. Stored as one JSON
 //! document per workspace.
 
-use super::training::WinModel;
+use super::training::{train, RecentClosed, WinModel};
 use crate::error::ApiError;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -12,7 +12,7 @@ use velocity_domain::WorkspaceId;
 use velocity_intel::forecast::arrivals::LeadTimes;
 use velocity_intel::forecast::slippage::SlipModel;
 use velocity_intel::forecast::StageRecord;
-use velocity_intel::timeline::TeamNorms;
+use velocity_intel::timeline::{NormsTally, TeamNorms};
 use velocity_store::intel::facts::DealFacts;
 use velocity_store::intel::state::StageInfo;
 use velocity_store::Db;
@@ -40,56 +40,11 @@ pub struct Learned {
 impl Learned {
     /// Learns from the deals as known at `now` (days since the epoch).
     pub fn from_history(deals: &[DealFacts], stages: &[StageInfo], now: f64) -> Learned {
-        let open: HashSet<&str> = stages
-            .iter()
-            .filter(|s| s.kind == "open")
-            .map(|s| s.id.as_str())
-            .collect();
-        let trained_at = now_timestamp();
-        // A deal created already won (an imported history) says nothing about lead times.
-        let wins = deals.iter().filter_map(|deal| match deal.timeline.closed {
-            Some((won_at, true)) if deal.timeline.lived_open() => Some((
-                deal.timeline.created_at,
-                won_at,
-                deal.amount.unwrap_or_default(),
-            )),
-            _ => None,
-        });
-        let mut learned = Learned {
-            model: super::training::train(deals, stages, &trained_at),
-            trained_at,
-            norms: TeamNorms::learn(deals.iter().map(|d| &d.timeline)),
-            lead_times: LeadTimes::learn(now, wins),
-            ..Learned::default()
-        };
+        let mut learner = Learner::new(stages, now);
         for deal in deals {
-            let Some((_, won)) = deal.timeline.closed else {
-                continue;
-            };
-            if won {
-                learned.won += 1;
-            } else {
-                learned.lost += 1;
-            }
-            for stage in deal.timeline.stages_visited() {
-                if open.contains(stage) {
-                    let record = learned.stage_records.entry(stage.to_owned()).or_default();
-                    if won {
-                        record.wins += 1;
-                    } else {
-                        record.losses += 1;
-                    }
-                }
-            }
-            // The forecast asks when a deal closes if it is won, so only wins teach it: lost
-            // deals often die well before their close date, and would pull wins earlier.
-            if won {
-                for delay in deal.timeline.close_delays() {
-                    *learned.delays.entry(delay).or_default() += 1;
-                }
-            }
+            learner.add(deal);
         }
-        learned
+        learner.finish()
     }
 
     pub fn slip_model(&self) -> SlipModel {
@@ -114,6 +69,90 @@ impl Learned {
 
     pub fn closed_deals(&self) -> u64 {
         self.won + self.lost
+    }
+}
+
+/// What the history teaches, gathered one deal at a time: a large workspace's deals are read
+/// a page at a time, never all at once.
+pub struct Learner<'a> {
+    stages: &'a [StageInfo],
+    open: HashSet<&'a str>,
+    now: f64,
+    /// The counts, stage records and close delays, complete as each deal is added.
+    learned: Learned,
+    norms: NormsTally,
+    /// (created, won, amount) of each deal won after being open a while.
+    wins: Vec<(f64, f64, f64)>,
+    recent: RecentClosed,
+}
+
+impl<'a> Learner<'a> {
+    /// Learns as of `now` (days since the epoch).
+    pub fn new(stages: &'a [StageInfo], now: f64) -> Learner<'a> {
+        Learner {
+            stages,
+            open: stages
+                .iter()
+                .filter(|s| s.kind == "open")
+                .map(|s| s.id.as_str())
+                .collect(),
+            now,
+            learned: Learned::default(),
+            norms: NormsTally::default(),
+            wins: Vec::new(),
+            recent: RecentClosed::default(),
+        }
+    }
+
+    pub fn add(&mut self, deal: &DealFacts) {
+        self.norms.add(&deal.timeline);
+        self.recent.add(deal);
+        let Some((closed_at, won)) = deal.timeline.closed else {
+            return;
+        };
+        let learned = &mut self.learned;
+        if won {
+            learned.won += 1;
+            // A deal created already won (an imported history) says nothing about lead times.
+            if deal.timeline.lived_open() {
+                let amount = deal.amount.unwrap_or_default();
+                self.wins
+                    .push((deal.timeline.created_at, closed_at, amount));
+            }
+        } else {
+            learned.lost += 1;
+        }
+        for stage in deal.timeline.stages_visited() {
+            if self.open.contains(stage) {
+                let record = match learned.stage_records.get_mut(stage) {
+                    Some(record) => record,
+                    None => learned.stage_records.entry(stage.to_owned()).or_default(),
+                };
+                if won {
+                    record.wins += 1;
+                } else {
+                    record.losses += 1;
+                }
+            }
+        }
+        // The forecast asks when a deal closes if it is won, so only wins teach it: lost
+        // deals often die well before their close date, and would pull wins earlier.
+        if won {
+            for delay in deal.timeline.close_delays() {
+                *learned.delays.entry(delay).or_default() += 1;
+            }
+        }
+    }
+
+    pub fn finish(self) -> Learned {
+        let trained_at = now_timestamp();
+        Learned {
+            model: train(self.recent, self.stages, &trained_at),
+            trained_at,
+            norms: self.norms.finish(),
+            lead_times: LeadTimes::learn(self.now, self.wins),
+            ..self.learned
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use velocity_domain::WorkspaceId;
 use velocity_intel::forecast::{OpenDeal, RevenueModel};
 use velocity_intel::timeline::value_at;
-use velocity_store::intel::facts::{DealFacts, DealScope};
+use velocity_store::intel::facts::DealFacts;
 use velocity_store::intel::state::StageInfo;
 use velocity_store::intel::{date_days, days_date};
 use velocity_store::Db;
@@ -47,7 +47,7 @@ pub async fn replay(
     workspace: WorkspaceId,
     request: &ReplayRequest,
 ) -> Result<Replay, ApiError> {
-    let deals = db.deal_facts(workspace, DealScope::All).await?;
+    let deals = db.all_deal_facts(workspace).await?;
     let stages = db.stages(workspace).await?;
     let today = Utc::now().date_naive();
     let mut forecasts = Vec::new();

@@ -9,7 +9,8 @@
 //! in log-odds until 200 closed deals and alone from then on; the factors of each side are
 //! weighted by its share.
 
-use super::learn::Learned;
+use super::insights::{self, PeriodTally};
+use super::learn::{Learned, Learner};
 use super::training::features_at;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -17,8 +18,9 @@ use serde::Serialize;
 use std::collections::HashMap;
 use velocity_domain::WorkspaceId;
 use velocity_intel::health::{self, Band};
+use velocity_intel::insights::{DealView, PeriodView};
 use velocity_intel::scoring::blend;
-use velocity_store::intel::facts::{DealFacts, DealScope};
+use velocity_store::intel::facts::{DealFacts, DealPages, DealScope};
 use velocity_store::intel::state::{StageInfo, StoredScore};
 use velocity_store::Db;
 
@@ -202,34 +204,102 @@ pub struct Rescored {
     pub health_distribution: HashMap<&'static str, usize>,
 }
 
-/// A workspace read in full, relearned, with every open deal scored as of `now`.
+impl Rescored {
+    fn new() -> Rescored {
+        Rescored {
+            scored_deals: 0,
+            total_deals: 0,
+            average_health: 0.0,
+            health_distribution: [
+                Band::Excellent,
+                Band::Good,
+                Band::Fair,
+                Band::Poor,
+                Band::Critical,
+            ]
+            .into_iter()
+            .map(|band| (band.as_str(), 0))
+            .collect(),
+        }
+    }
+
+    /// Counts a score; `average_health` holds the running total until [`Rescored::finish`].
+    fn count(&mut self, score: &DealScore) {
+        self.scored_deals += 1;
+        self.average_health += f64::from(score.health);
+        if let Some(count) = self.health_distribution.get_mut(score.health_band.as_str()) {
+            *count += 1;
+        }
+    }
+
+    fn finish(mut self) -> Rescored {
+        self.average_health = if self.scored_deals == 0 {
+            0.0
+        } else {
+            (self.average_health / self.scored_deals as f64 * 10.0).round() / 10.0
+        };
+        self
+    }
+}
+
+/// A workspace relearned from its history and every open deal rescored as of now, the scores
+/// stored. The deals are read twice, a page at a time (a million-deal workspace with
+/// its histories is gigabytes): once to learn, once to score the open ones with what was
+/// learned.
 pub struct Analysis {
-    pub deals: Vec<DealFacts>,
     pub learned: Learned,
-    pub now: f64,
-    /// Scores of the open deals as they are stored, each with its factors already written
-    /// out: a million-deal workspace has hundreds of thousands of open deals, and their
-    /// factors as values took a gigabyte (twice, while they were written out to be stored).
-    pub scores: Vec<StoredScore>,
-    /// The index in `deals` of each of `scores`.
-    pub scored: Vec<usize>,
+    pub rescored: Rescored,
+    /// Each open deal as the insight rules see it, when asked for.
+    pub views: Vec<DealView>,
+    /// The current quarter's position.
+    pub period: PeriodView,
 }
 
 impl Analysis {
-    /// Reads the workspace's history, relearns (storing what it learned) and scores.
-    pub async fn run(db: &Db, workspace: WorkspaceId) -> Result<Analysis, ApiError> {
-        let deals = db.deal_facts(workspace, DealScope::All).await?;
+    /// Relearns (storing what it learned), rescores, and gathers what the insight rules read.
+    pub async fn run(state: &AppState, workspace: WorkspaceId) -> Result<Analysis, ApiError> {
+        Analysis::passes(state, workspace, true).await
+    }
+
+    /// Relearns and rescores only.
+    pub async fn rescore(state: &AppState, workspace: WorkspaceId) -> Result<Rescored, ApiError> {
+        Ok(Analysis::passes(state, workspace, false).await?.rescored)
+    }
+
+    async fn passes(
+        state: &AppState,
+        workspace: WorkspaceId,
+        with_views: bool,
+    ) -> Result<Analysis, ApiError> {
+        let db = &state.db;
         let stages = db.stages(workspace).await?;
         let now = super::now_days();
-        let learned = Learned::from_history(&deals, &stages, now);
+        let mut learner = Learner::new(&stages, now);
+        let mut period = PeriodTally::new(now);
+        let mut rescored = Rescored::new();
+        let mut pages = DealPages::new(workspace, false);
+        while let Some(page) = pages.next(db).await? {
+            rescored.total_deals += page.len();
+            for deal in &page {
+                learner.add(deal);
+                period.add(deal);
+            }
+        }
+        let learned = learner.finish();
         let payload = serde_json::to_string(&learned).map_err(ApiError::internal)?;
         db.save_intel_state(workspace, &learned.trained_at, &payload)
             .await?;
         let by_id: HashMap<&str, &StageInfo> = stages.iter().map(|s| (s.id.as_str(), s)).collect();
-        let (mut scores, mut scored) = (Vec::new(), Vec::new());
-        for (index, deal) in deals.iter().enumerate() {
-            if deal.timeline.closed.is_none() {
+        let mut views = Vec::new();
+        let mut pages = DealPages::new(workspace, true);
+        while let Some(page) = pages.next(db).await? {
+            let mut scores = Vec::with_capacity(page.len());
+            for deal in page.iter().filter(|deal| deal.timeline.closed.is_none()) {
                 let score = score_deal(deal, &by_id, &learned, now);
+                rescored.count(&score);
+                if with_views {
+                    views.push(insights::deal_view(deal, &score, &learned, now));
+                }
                 scores.push(StoredScore {
                     deal_version: deal.version,
                     win_probability: score.win_probability,
@@ -238,53 +308,16 @@ impl Analysis {
                     factors: serde_json::to_string(&score.factors).map_err(ApiError::internal)?,
                     deal_id: score.deal_id,
                 });
-                scored.push(index);
             }
+            db.save_scores(workspace, &scores).await?;
         }
-        Ok(Analysis {
-            deals,
-            learned,
-            now,
-            scores,
-            scored,
-        })
-    }
-
-    /// Stores the scores and sums them up; the forecast's copy of the workspace's deals, which
-    /// holds the old scores, is dropped.
-    pub async fn save_scores(
-        &self,
-        state: &AppState,
-        workspace: WorkspaceId,
-    ) -> Result<Rescored, ApiError> {
-        let mut distribution: HashMap<&'static str, usize> = [
-            Band::Excellent,
-            Band::Good,
-            Band::Fair,
-            Band::Poor,
-            Band::Critical,
-        ]
-        .into_iter()
-        .map(|band| (band.as_str(), 0))
-        .collect();
-        let mut health_total = 0.0;
-        for score in &self.scores {
-            if let Some(count) = distribution.get_mut(score.health_band.as_str()) {
-                *count += 1;
-            }
-            health_total += score.health as f64;
-        }
-        state.db.save_scores(workspace, &self.scores).await?;
+        // The forecast's copy of the open deals holds the old scores.
         state.forecast_inputs.forget(workspace);
-        Ok(Rescored {
-            scored_deals: self.scores.len(),
-            total_deals: self.deals.len(),
-            average_health: if self.scores.is_empty() {
-                0.0
-            } else {
-                (health_total / self.scores.len() as f64 * 10.0).round() / 10.0
-            },
-            health_distribution: distribution,
+        Ok(Analysis {
+            learned,
+            rescored: rescored.finish(),
+            views,
+            period: period.finish(),
         })
     }
 }

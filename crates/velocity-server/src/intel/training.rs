@@ -6,7 +6,8 @@
 //! its progress, and their history is not in the deal's events.
 
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use velocity_intel::scoring::{
     ClosedDeals, FeatureSpec, FeatureTable, FeatureValue, Model, Schema, TrainOptions,
 };
@@ -96,25 +97,93 @@ fn product(products: &[String]) -> Option<String> {
     (!products.is_empty()).then(|| products.join(" + "))
 }
 
+/// The [`MAX_TRAINING_DEALS`] most recently closed deals that were open a while, gathered one
+/// deal at a time (a workspace's deals are read a page at a time): the latest closes first,
+/// ties in id order.
+#[derive(Default)]
+pub struct RecentClosed {
+    /// The worst kept candidate on top, to be dropped when a better one comes.
+    kept: BinaryHeap<Candidate>,
+}
+
+struct Candidate {
+    closed_at: f64,
+    won: bool,
+    deal: DealFacts,
+}
+
+/// Where a deal closed at `closed_at` ranks against a candidate: later closes first, then ids
+/// in order.
+fn rank(closed_at: f64, id: &str, other: &Candidate) -> Ordering {
+    other
+        .closed_at
+        .total_cmp(&closed_at)
+        .then_with(|| id.cmp(&other.deal.id))
+}
+
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Candidate {}
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> Ordering {
+        rank(self.closed_at, &self.deal.id, other)
+    }
+}
+
+impl RecentClosed {
+    pub fn add(&mut self, deal: &DealFacts) {
+        let Some((closed_at, won)) = deal.timeline.closed else {
+            return;
+        };
+        if closed_at <= deal.timeline.created_at {
+            return;
+        }
+        let full = self.kept.len() >= MAX_TRAINING_DEALS;
+        if full
+            && self
+                .kept
+                .peek()
+                .is_some_and(|worst| rank(closed_at, &deal.id, worst) != Ordering::Less)
+        {
+            return;
+        }
+        self.kept.push(Candidate {
+            closed_at,
+            won,
+            deal: deal.clone(),
+        });
+        if self.kept.len() > MAX_TRAINING_DEALS {
+            self.kept.pop();
+        }
+    }
+}
+
 /// Trains on the closed deals' open moments; `None` until both outcomes have enough deals.
-pub fn train(deals: &[DealFacts], stages: &[StageInfo], trained_at: &str) -> Option<WinModel> {
+pub fn train(recent: RecentClosed, stages: &[StageInfo], trained_at: &str) -> Option<WinModel> {
     let open: HashSet<&str> = stages
         .iter()
         .filter(|s| s.kind == "open")
         .map(|s| s.id.as_str())
         .collect();
     let by_id: HashMap<&str, &StageInfo> = stages.iter().map(|s| (s.id.as_str(), s)).collect();
-    let mut closed: Vec<(&DealFacts, f64, bool)> = deals
-        .iter()
-        .filter_map(|deal| deal.timeline.closed.map(|(at, won)| (deal, at, won)))
-        .filter(|(deal, at, _)| *at > deal.timeline.created_at)
-        .collect();
-    closed.sort_by(|a, b| b.1.total_cmp(&a.1));
-    closed.truncate(MAX_TRAINING_DEALS);
     let mut table = FeatureTable::new(schema()?);
     let mut outcomes = Vec::new();
     let mut counted = ClosedDeals::default();
-    for (deal, closed_at, won) in closed {
+    for Candidate {
+        closed_at,
+        won,
+        deal,
+    } in recent.kept.into_sorted_vec()
+    {
+        let deal = &deal;
         let created = deal.timeline.created_at;
         let mut used = false;
         for age in AGES_DAYS {

@@ -75,8 +75,7 @@ async fn refresh_logged(state: &AppState, workspace: WorkspaceId) {
 /// Relearns and rescores a workspace, brings its insights up to date, then stores today's
 /// forecast snapshots.
 pub async fn refresh(state: &AppState, workspace: WorkspaceId) -> Result<(), ApiError> {
-    let analysis = Analysis::run(&state.db, workspace).await?;
-    analysis.save_scores(state, workspace).await?;
+    let analysis = Analysis::run(state, workspace).await?;
     insights::generate(&state.db, workspace, &analysis).await?;
     let learned = analysis.learned;
     let today = Utc::now().date_naive();

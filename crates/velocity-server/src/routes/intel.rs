@@ -44,8 +44,7 @@ pub async fn rescore(
     access: Access,
 ) -> Result<Json<Rescored>, ApiError> {
     access.require_write()?;
-    let analysis = Analysis::run(&state.db, access.workspace).await?;
-    Ok(Json(analysis.save_scores(&state, access.workspace).await?))
+    Ok(Json(Analysis::rescore(&state, access.workspace).await?))
 }
 
 /// A query parameter that must be one of a fixed set.
@@ -315,8 +314,7 @@ pub async fn generate_insights(
     access: Access,
 ) -> Result<Json<InsightSync>, ApiError> {
     access.require_write()?;
-    let analysis = Analysis::run(&state.db, access.workspace).await?;
-    analysis.save_scores(&state, access.workspace).await?;
+    let analysis = Analysis::run(&state, access.workspace).await?;
     Ok(Json(
         insights::generate(&state.db, access.workspace, &analysis).await?,
     ))

@@ -5,7 +5,6 @@
 
 use super::{date_days, timestamp_days};
 use crate::error::StoreError;
-use crate::records::sql::AnyQuery;
 use crate::Db;
 use futures_util::TryStreamExt;
 use serde_json::Value;
@@ -16,7 +15,7 @@ use velocity_domain::WorkspaceId;
 use velocity_intel::timeline::{DealTimeline, Since, TaskSpan};
 
 /// A deal as it stands, with its history.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DealFacts {
     pub id: String,
     pub name: String,
@@ -40,22 +39,45 @@ pub struct DealFacts {
 /// Which deals to read.
 #[derive(Debug, Clone, Copy)]
 pub enum DealScope<'a> {
-    All,
     One(&'a str),
+    /// Up to `limit` deals after the deal `after` in id order (`""`: from the first), only the
+    /// open ones when `open_only`.
+    Page {
+        after: &'a str,
+        limit: usize,
+        open_only: bool,
+    },
 }
 
+/// How many deals a page holds: a page of deals with their histories takes ~10 MB.
+pub const DEAL_PAGE: usize = 5_000;
+
 impl Db {
-    /// Deals of a workspace with their histories.
+    /// Deals of a workspace with their histories, in id order.
     pub async fn deal_facts(
         &self,
         workspace: WorkspaceId,
         scope: DealScope<'_>,
     ) -> Result<Vec<DealFacts>, StoreError> {
-        let (filter, deal_filter, event_filter) = match scope {
-            DealScope::All => ("", "", ""),
-            DealScope::One(_) => (" AND d.id = $2", " AND deal_id = $2", " AND entity_id = $2"),
-        };
         let ws = workspace.to_string();
+        let (filter, after) = match scope {
+            DealScope::One(id) => (String::from(" AND d.id = $2"), id),
+            DealScope::Page {
+                after,
+                limit,
+                open_only,
+            } => {
+                let open = if open_only {
+                    " AND d.status = 'open'"
+                } else {
+                    ""
+                };
+                (
+                    format!(" AND d.id > $2{open} ORDER BY d.id LIMIT {limit}"),
+                    after,
+                )
+            }
+        };
         let deals_sql = format!(
             "SELECT d.id, d.name, d.pipeline_id, d.stage_id, d.amount, d.close_date, d.owner_id, \
              d.account_id, a.name AS account_name, a.industry AS account_industry, \
@@ -64,20 +86,33 @@ impl Db {
              FROM deals d LEFT JOIN accounts a ON a.workspace_id = d.workspace_id AND a.id = d.account_id \
              WHERE d.workspace_id = $1 AND d.deleted_at IS NULL{filter}"
         );
-        let deals = bound(&deals_sql, &ws, scope).fetch(self.reader());
+        let deals = sqlx::query(&deals_sql)
+            .bind(&ws)
+            .bind(after)
+            .fetch(self.reader());
         let mut facts = DealsById::default();
         let mut deals = std::pin::pin!(deals);
         while let Some(row) = deals.try_next().await? {
             facts.add(decode_deal(&row)?)?;
         }
-        if facts.deals.is_empty() {
+        // The rest hangs off the deals by id: read for the id range the deals span (in the
+        // database's own order, which paging follows), each table through its index by deal.
+        let (Some(first), Some(last)) = (facts.deals.first(), facts.deals.last()) else {
             return Ok(Vec::new());
-        }
-        let events_sql = format!(
+        };
+        let (first, last) = (first.id.clone(), last.id.clone());
+        let range = |sql: &'static str| {
+            sqlx::query(sql)
+                .bind(ws.clone())
+                .bind(first.clone())
+                .bind(last.clone())
+        };
+        let events = range(
             "SELECT entity_id, changes, created_at FROM events \
-             WHERE workspace_id = $1 AND entity = 'deal'{event_filter} ORDER BY seq"
-        );
-        let events = bound(&events_sql, &ws, scope).fetch(self.reader());
+             WHERE workspace_id = $1 AND entity_id BETWEEN $2 AND $3 AND entity = 'deal' \
+             ORDER BY entity_id, seq",
+        )
+        .fetch(self.reader());
         let mut events = std::pin::pin!(events);
         while let Some(row) = events.try_next().await? {
             let id: String = row.try_get("entity_id")?;
@@ -92,11 +127,11 @@ impl Db {
                 );
             }
         }
-        let activities_sql = format!(
+        let activities = range(
             "SELECT deal_id, COALESCE(occurred_at, created_at) AS at FROM activities \
-             WHERE workspace_id = $1 AND deal_id IS NOT NULL AND deleted_at IS NULL{deal_filter}"
-        );
-        let activities = bound(&activities_sql, &ws, scope).fetch(self.reader());
+             WHERE workspace_id = $1 AND deal_id BETWEEN $2 AND $3 AND deleted_at IS NULL",
+        )
+        .fetch(self.reader());
         let mut activities = std::pin::pin!(activities);
         while let Some(row) = activities.try_next().await? {
             let id: String = row.try_get("deal_id")?;
@@ -105,11 +140,11 @@ impl Db {
                 deal.timeline.activities.push(at);
             }
         }
-        let tasks_sql = format!(
+        let tasks = range(
             "SELECT deal_id, created_at, due_at, completed_at FROM tasks \
-             WHERE workspace_id = $1 AND deal_id IS NOT NULL AND deleted_at IS NULL{deal_filter}"
-        );
-        let tasks = bound(&tasks_sql, &ws, scope).fetch(self.reader());
+             WHERE workspace_id = $1 AND deal_id BETWEEN $2 AND $3 AND deleted_at IS NULL",
+        )
+        .fetch(self.reader());
         let mut tasks = std::pin::pin!(tasks);
         while let Some(row) = tasks.try_next().await? {
             let id: String = row.try_get("deal_id")?;
@@ -125,13 +160,12 @@ impl Db {
                 completed_at: completed.as_deref().and_then(timestamp_days),
             });
         }
-        let products_sql = format!(
+        let products = range(
             "SELECT dp.deal_id, p.name FROM deal_products dp \
              JOIN products p ON p.workspace_id = dp.workspace_id AND p.id = dp.product_id \
-             WHERE dp.workspace_id = $1{}",
-            deal_filter.replace("deal_id", "dp.deal_id")
-        );
-        let products = bound(&products_sql, &ws, scope).fetch(self.reader());
+             WHERE dp.workspace_id = $1 AND dp.deal_id BETWEEN $2 AND $3",
+        )
+        .fetch(self.reader());
         let mut products = std::pin::pin!(products);
         while let Some(row) = products.try_next().await? {
             let id: String = row.try_get("deal_id")?;
@@ -139,9 +173,61 @@ impl Db {
                 deal.products.push(row.try_get("name")?);
             }
         }
-        let mut facts: Vec<DealFacts> = facts.deals.into_iter().map(fill_gaps).collect();
-        facts.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(facts)
+        Ok(facts.deals.into_iter().map(fill_gaps).collect())
+    }
+
+    /// Every deal of a workspace with its history, read a page at a time, sorted by id (the
+    /// same order on either database).
+    pub async fn all_deal_facts(
+        &self,
+        workspace: WorkspaceId,
+    ) -> Result<Vec<DealFacts>, StoreError> {
+        let mut pages = DealPages::new(workspace, false);
+        let mut deals = Vec::new();
+        while let Some(page) = pages.next(self).await? {
+            deals.extend(page);
+        }
+        deals.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(deals)
+    }
+}
+
+/// A workspace's deals with their histories, a page of [`DEAL_PAGE`] at a time, in id order.
+pub struct DealPages {
+    workspace: WorkspaceId,
+    open_only: bool,
+    after: String,
+    done: bool,
+}
+
+impl DealPages {
+    /// Every deal, or only the open ones.
+    pub fn new(workspace: WorkspaceId, open_only: bool) -> DealPages {
+        DealPages {
+            workspace,
+            open_only,
+            after: String::new(),
+            done: false,
+        }
+    }
+
+    /// The next page; `None` once every deal was read.
+    pub async fn next(&mut self, db: &Db) -> Result<Option<Vec<DealFacts>>, StoreError> {
+        if self.done {
+            return Ok(None);
+        }
+        let scope = DealScope::Page {
+            after: &self.after,
+            limit: DEAL_PAGE,
+            open_only: self.open_only,
+        };
+        let page = db.deal_facts(self.workspace, scope).await?;
+        self.done = page.len() < DEAL_PAGE;
+        match page.last() {
+            Some(last) => self.after.clone_from(&last.id),
+            None => return Ok(None),
+        }
+        Ok(Some(page))
     }
 }
 
@@ -167,15 +253,6 @@ impl DealsById {
     fn get_mut(&mut self, id: &str) -> Option<&mut DealFacts> {
         let position = *self.index.get(&Uuid::parse_str(id).ok()?.as_u128())?;
         self.deals.get_mut(position)
-    }
-}
-
-/// The query with the workspace, and the deal when reading one.
-fn bound<'q>(sql: &'q str, workspace: &'q str, scope: DealScope<'q>) -> AnyQuery<'q> {
-    let query = sqlx::query(sql).bind(workspace);
-    match scope {
-        DealScope::One(id) => query.bind(id),
-        _ => query,
     }
 }
 

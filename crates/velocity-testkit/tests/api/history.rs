@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 use velocity_domain::{parse_record, Mode, ObjectKind};
 use velocity_server::{replay_forecasts, ReplayRequest};
+use velocity_store::intel::facts::{DealScope, DEAL_PAGE};
 use velocity_store::records::PreparedLives;
 use velocity_store::{Actor, ActorKind, StoreError, WriteContext};
 use velocity_testkit::{both_databases, Session, TestApp};
@@ -13,6 +14,7 @@ both_databases!(a_deal_written_with_its_past_reads_as_if_lived);
 both_databases!(prepared_lives_are_written_whole_and_only_where_and_as_prepared);
 both_databases!(past_forecasts_are_rebuilt_from_what_was_known_then);
 both_databases!(the_forecast_counts_deals_not_created_yet);
+both_databases!(a_workspace_is_read_a_page_of_deals_at_a_time);
 
 fn ago(days: i64) -> DateTime<Utc> {
     Utc::now() - Duration::days(days)
@@ -323,4 +325,84 @@ async fn the_forecast_counts_deals_not_created_yet(app: TestApp) {
         )))
         .await;
     assert_eq!(mine["new_business"]["mean"], 0.0, "{mine}");
+}
+
+/// More deals than two pages hold, read a page at a time (what a rescore does): every deal
+/// comes back once, with the same history as when read alone, pages' edges included.
+async fn a_workspace_is_read_a_page_of_deals_at_a_time(app: TestApp) {
+    let session = app.signup("pages@example.com", "Pages").await;
+    let other = app.signup("next-door@example.com", "Next door").await;
+    other.create("deals", json!({"name": "Not ours"})).await;
+    let stages = stage_ids(&session).await;
+    let (first, second) = (&stages[0].0, &stages[1].0);
+    let won = &stages.iter().find(|s| s.1 == "won").unwrap().0;
+    let lives = (0..DEAL_PAGE * 2 + 7)
+        .map(|n| {
+            let mut life = vec![step(
+                ago(40),
+                json!({"name": format!("Deal {n}"), "stage_id": first, "amount": n}),
+                Mode::Create,
+            )];
+            if n % 3 == 0 {
+                life.push(step(ago(20), json!({"stage_id": second}), Mode::Patch));
+            }
+            if n % 5 == 0 {
+                life.push(step(ago(10), json!({"stage_id": won}), Mode::Patch));
+            }
+            life
+        })
+        .collect();
+    let created = app
+        .db
+        .create_with_history(&context(&session), ObjectKind::Deal, lives)
+        .await
+        .unwrap();
+    let mut ids: Vec<String> = created
+        .iter()
+        .map(|deal| deal["id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    // Each page's first and last deal gets a call and a task.
+    let edges = [0, DEAL_PAGE - 1, DEAL_PAGE, 2 * DEAL_PAGE, ids.len() - 1];
+    for edge in edges {
+        let deal = json!(ids[edge]);
+        session
+            .create("activities", json!({"kind": "call", "deal_id": deal}))
+            .await;
+        session
+            .create("tasks", json!({"title": "Call back", "deal_id": deal}))
+            .await;
+    }
+
+    let workspace = session.workspace_id.parse().unwrap();
+    let all = app.db.all_deal_facts(workspace).await.unwrap();
+    let read: Vec<&str> = all.iter().map(|deal| deal.id.as_str()).collect();
+    assert_eq!(read, ids, "every deal once, none of another workspace");
+    for n in (0..all.len()).filter(|n| n % 997 == 0 || edges.contains(n)) {
+        let deal = &all[n];
+        let alone = app
+            .db
+            .deal_facts(workspace, DealScope::One(&deal.id))
+            .await
+            .unwrap();
+        assert_eq!(alone, [deal.clone()], "deal {n} read alone and in its page");
+    }
+    for edge in edges {
+        let timeline = &all[edge].timeline;
+        assert_eq!(timeline.activities.len(), 1, "deal {edge}'s call");
+        assert_eq!(timeline.tasks.len(), 1, "deal {edge}'s task");
+    }
+    let moved = all.iter().filter(|deal| deal.timeline.stages.len() > 1);
+    assert_eq!(
+        moved.count(),
+        (0..ids.len()).filter(|n| n % 3 == 0 || n % 5 == 0).count()
+    );
+
+    let (status, body) = session.post(&session.ws("/deals/score"), json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["total_deals"], ids.len());
+    assert_eq!(
+        body["scored_deals"],
+        (0..ids.len()).filter(|n| n % 5 != 0).count()
+    );
 }
