@@ -385,7 +385,11 @@ async fn a_workspace_is_read_a_page_of_deals_at_a_time(app: TestApp) {
             .deal_facts(workspace, DealScope::One(&deal.id))
             .await
             .unwrap();
-        assert_eq!(alone, [deal.clone()], "deal {n} read alone and in its page");
+        assert_eq!(
+            alone,
+            std::slice::from_ref(deal),
+            "deal {n} read alone and in its page"
+        );
     }
     for edge in edges {
         let timeline = &all[edge].timeline;
