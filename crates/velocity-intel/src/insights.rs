@@ -74,8 +74,7 @@ pub struct Finding {
 }
 
 /// Large deals: at or above the 75th percentile of open amounts.
-pub fn large_deal_threshold(deals: &[DealView]) -> f64 {
-    let mut amounts: Vec<f64> = deals.iter().map(|d| d.amount).collect();
+pub fn large_deal_threshold(mut amounts: Vec<f64>) -> f64 {
     amounts.sort_by(f64::total_cmp);
     amounts
         .get(amounts.len() * 3 / 4)
@@ -89,14 +88,18 @@ fn round2(value: f64) -> f64 {
 
 /// Every finding for the given deals and period.
 pub fn findings(deals: &[DealView], period: &PeriodView) -> Vec<Finding> {
-    let large = large_deal_threshold(deals);
+    let large = large_deal_threshold(deals.iter().map(|d| d.amount).collect());
     let mut found: Vec<Finding> = deals
         .iter()
         .flat_map(|deal| deal_findings(deal, large))
         .collect();
-    found.extend(coverage(period));
-    found.extend(win_rate_trend(period));
+    found.extend(period_findings(period));
     found
+}
+
+/// The findings about the period as a whole.
+pub fn period_findings(period: &PeriodView) -> impl Iterator<Item = Finding> {
+    coverage(period).into_iter().chain(win_rate_trend(period))
 }
 
 /// A finding about one deal, keyed by rule and deal.
@@ -115,7 +118,9 @@ fn about(deal: &DealView, kind: &'static str) -> Finding {
     }
 }
 
-fn deal_findings(deal: &DealView, large: f64) -> Vec<Finding> {
+/// The findings about one open deal; `large` is the [`large_deal_threshold`] of the open
+/// deals' amounts.
+pub fn deal_findings(deal: &DealView, large: f64) -> Vec<Finding> {
     let mut found = Vec::new();
     let is_large = deal.amount >= large && deal.amount > 0.0;
     let stage_ratio = deal.days_in_stage / deal.typical_stage_days.max(1.0);

@@ -189,7 +189,7 @@ pub async fn forecast(
         by_category.entry(name).or_default();
     }
     for deal in open.in_scope(&scope) {
-        let Some(&stage) = stage_index.get(deal.stage_id.as_str()) else {
+        let Some(&stage) = stage_index.get(&*deal.stage_id) else {
             continue;
         };
         let info: &StageInfo = &stages[stage];
@@ -222,11 +222,11 @@ pub async fn forecast(
             .or_default()
             .add(deal.amount, weighted);
         by_owner
-            .entry(deal.owner_id.clone().unwrap_or_default())
+            .entry(deal.owner_id.as_deref().unwrap_or_default().to_owned())
             .or_default()
             .add(deal.amount, weighted);
         by_pipeline
-            .entry(deal.pipeline_id.clone())
+            .entry(deal.pipeline_id.to_string())
             .or_default()
             .add(deal.amount, weighted);
         listed.push(Listed {

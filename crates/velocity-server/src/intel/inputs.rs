@@ -32,11 +32,11 @@ impl OpenDeals {
             scope
                 .pipeline_id
                 .as_ref()
-                .is_none_or(|p| *p == deal.pipeline_id)
+                .is_none_or(|p| **p == *deal.pipeline_id)
                 && scope
                     .owner_id
                     .as_ref()
-                    .is_none_or(|o| deal.owner_id.as_ref() == Some(o))
+                    .is_none_or(|o| deal.owner_id.as_deref() == Some(o.as_str()))
                 && match (&scope.close_by, &deal.close_date) {
                     (Some(last), Some(date)) => date <= last,
                     _ => true,
@@ -100,12 +100,12 @@ impl ForecastInputs {
                         .iter()
                         .filter(|deal| !touched.contains(deal.id.as_str()))
                         .cloned()
-                        .chain(fresh.into_iter().map(Arc::new))
+                        .chain(fresh)
                         .collect()
                 }
-                None => read_all(db, workspace, &scope).await?,
+                None => db.forecast_deals(workspace, &scope).await?,
             },
-            None => read_all(db, workspace, &scope).await?,
+            None => db.forecast_deals(workspace, &scope).await?,
         };
         let copy = Arc::new(OpenDeals {
             seq,
@@ -122,17 +122,4 @@ impl ForecastInputs {
         }
         Ok(copy)
     }
-}
-
-async fn read_all(
-    db: &Db,
-    workspace: WorkspaceId,
-    scope: &ForecastScope,
-) -> Result<Vec<Arc<ForecastDeal>>, ApiError> {
-    Ok(db
-        .forecast_deals(workspace, scope)
-        .await?
-        .into_iter()
-        .map(Arc::new)
-        .collect())
 }

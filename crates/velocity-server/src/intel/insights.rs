@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use chrono::{Datelike, Utc};
 use velocity_domain::WorkspaceId;
 use velocity_intel::health;
-use velocity_intel::insights::{findings, DealView, PeriodView, HEALTH_LOOKBACK_DAYS};
+use velocity_intel::insights::{DealView, PeriodView, HEALTH_LOOKBACK_DAYS};
 use velocity_store::intel::date_days;
 use velocity_store::intel::facts::DealFacts;
 use velocity_store::intel::insights::InsightSync;
@@ -129,12 +129,12 @@ impl PeriodTally {
     }
 }
 
-/// Runs the rules over the analysis and stores the result.
+/// Stores what the analysis found: new insights raised, current ones updated, the rest
+/// resolved.
 pub async fn generate(
     db: &Db,
     workspace: WorkspaceId,
     analysis: &Analysis,
 ) -> Result<InsightSync, ApiError> {
-    let found = findings(&analysis.views, &analysis.period);
-    Ok(db.sync_insights(workspace, &found).await?)
+    Ok(db.sync_insights(workspace, &analysis.findings).await?)
 }

@@ -18,7 +18,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use velocity_domain::WorkspaceId;
 use velocity_intel::health::{self, Band};
-use velocity_intel::insights::{DealView, PeriodView};
+use velocity_intel::insights::{deal_findings, large_deal_threshold, period_findings, Finding};
 use velocity_intel::scoring::blend;
 use velocity_store::intel::facts::{DealFacts, DealPages, DealScope};
 use velocity_store::intel::state::{StageInfo, StoredScore};
@@ -249,14 +249,13 @@ impl Rescored {
 pub struct Analysis {
     pub learned: Learned,
     pub rescored: Rescored,
-    /// Each open deal as the insight rules see it, when asked for.
-    pub views: Vec<DealView>,
-    /// The current quarter's position.
-    pub period: PeriodView,
+    /// What the insight rules found, when asked for: about each open deal as it was scored,
+    /// and about the quarter.
+    pub findings: Vec<Finding>,
 }
 
 impl Analysis {
-    /// Relearns (storing what it learned), rescores, and gathers what the insight rules read.
+    /// Relearns (storing what it learned), rescores, and runs the insight rules.
     pub async fn run(state: &AppState, workspace: WorkspaceId) -> Result<Analysis, ApiError> {
         Analysis::passes(state, workspace, true).await
     }
@@ -269,7 +268,7 @@ impl Analysis {
     async fn passes(
         state: &AppState,
         workspace: WorkspaceId,
-        with_views: bool,
+        with_findings: bool,
     ) -> Result<Analysis, ApiError> {
         let db = &state.db;
         let stages = db.stages(workspace).await?;
@@ -277,28 +276,34 @@ impl Analysis {
         let mut learner = Learner::new(&stages, now);
         let mut period = PeriodTally::new(now);
         let mut rescored = Rescored::new();
+        let mut open_amounts = Vec::new();
         let mut pages = DealPages::new(workspace, false);
         while let Some(page) = pages.next(db).await? {
             rescored.total_deals += page.len();
             for deal in &page {
                 learner.add(deal);
                 period.add(deal);
+                if with_findings && deal.timeline.closed.is_none() {
+                    open_amounts.push(deal.amount.unwrap_or(0.0));
+                }
             }
         }
+        let large = large_deal_threshold(open_amounts);
         let learned = learner.finish();
         let payload = serde_json::to_string(&learned).map_err(ApiError::internal)?;
         db.save_intel_state(workspace, &learned.trained_at, &payload)
             .await?;
         let by_id: HashMap<&str, &StageInfo> = stages.iter().map(|s| (s.id.as_str(), s)).collect();
-        let mut views = Vec::new();
+        let mut findings = Vec::new();
         let mut pages = DealPages::new(workspace, true);
         while let Some(page) = pages.next(db).await? {
             let mut scores = Vec::with_capacity(page.len());
             for deal in page.iter().filter(|deal| deal.timeline.closed.is_none()) {
                 let score = score_deal(deal, &by_id, &learned, now);
                 rescored.count(&score);
-                if with_views {
-                    views.push(insights::deal_view(deal, &score, &learned, now));
+                if with_findings {
+                    let view = insights::deal_view(deal, &score, &learned, now);
+                    findings.extend(deal_findings(&view, large));
                 }
                 scores.push(StoredScore {
                     deal_version: deal.version,
@@ -313,11 +318,13 @@ impl Analysis {
         }
         // The forecast's copy of the open deals holds the old scores.
         state.forecast_inputs.forget(workspace);
+        if with_findings {
+            findings.extend(period_findings(&period.finish()));
+        }
         Ok(Analysis {
             learned,
             rescored: rescored.finish(),
-            views,
-            period: period.finish(),
+            findings,
         })
     }
 }

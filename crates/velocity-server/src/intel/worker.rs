@@ -77,6 +77,8 @@ async fn refresh_logged(state: &AppState, workspace: WorkspaceId) {
 pub async fn refresh(state: &AppState, workspace: WorkspaceId) -> Result<(), ApiError> {
     let analysis = Analysis::run(state, workspace).await?;
     insights::generate(&state.db, workspace, &analysis).await?;
+    // The forecasts below read their own copy of the open deals: the findings go first.
+    drop(analysis.findings);
     let learned = analysis.learned;
     let today = Utc::now().date_naive();
     for timeframe in SNAPSHOT_TIMEFRAMES {

@@ -4,9 +4,11 @@
 
 use crate::error::StoreError;
 use crate::Db;
+use futures_util::TryStreamExt;
 use serde::Serialize;
 use sqlx::Row;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use velocity_domain::values::now_timestamp;
 use velocity_domain::WorkspaceId;
 
@@ -34,18 +36,35 @@ pub struct StoredScore {
 }
 
 /// An open deal as the forecast reads it, with its latest score if it is current. Only what
-/// the simulation needs: a million-deal workspace has hundreds of thousands open.
+/// the simulation needs: a million-deal workspace has hundreds of thousands open, so the
+/// pipeline, stage, owner and category (a few values shared by many deals) are shared
+/// strings.
 #[derive(Debug, Clone)]
 pub struct ForecastDeal {
     pub id: String,
-    pub pipeline_id: String,
-    pub stage_id: String,
-    pub owner_id: Option<String>,
+    pub pipeline_id: Arc<str>,
+    pub stage_id: Arc<str>,
+    pub owner_id: Option<Arc<str>>,
     pub amount: f64,
     pub close_date: Option<String>,
-    pub forecast_category: Option<String>,
+    pub forecast_category: Option<Arc<str>>,
     /// The scored probability, when the score is of the deal's current version.
     pub scored_probability: Option<f64>,
+}
+
+/// One shared copy of each value read, for values that repeat across many rows.
+#[derive(Default)]
+struct Shared(HashSet<Arc<str>>);
+
+impl Shared {
+    fn get(&mut self, value: String) -> Arc<str> {
+        if let Some(shared) = self.0.get(value.as_str()) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(value);
+        self.0.insert(shared.clone());
+        shared
+    }
 }
 
 /// Which open deals a forecast covers.
@@ -175,12 +194,13 @@ impl Db {
         Ok(())
     }
 
-    /// Open deals for a forecast, with their current scores.
+    /// Open deals for a forecast, with their current scores, each shared: the forecast's copy
+    /// of a workspace's open deals is rebuilt from the old one and the few deals touched since.
     pub async fn forecast_deals(
         &self,
         workspace: WorkspaceId,
         scope: &ForecastScope,
-    ) -> Result<Vec<ForecastDeal>, StoreError> {
+    ) -> Result<Vec<Arc<ForecastDeal>>, StoreError> {
         self.read_forecast_deals(workspace, scope, None).await
     }
 
@@ -190,7 +210,7 @@ impl Db {
         workspace: WorkspaceId,
         scope: &ForecastScope,
         ids: &[String],
-    ) -> Result<Vec<ForecastDeal>, StoreError> {
+    ) -> Result<Vec<Arc<ForecastDeal>>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -202,7 +222,7 @@ impl Db {
         workspace: WorkspaceId,
         scope: &ForecastScope,
         ids: Option<&[String]>,
-    ) -> Result<Vec<ForecastDeal>, StoreError> {
+    ) -> Result<Vec<Arc<ForecastDeal>>, StoreError> {
         let mut sql = String::from(
             "SELECT d.id, d.pipeline_id, d.stage_id, d.owner_id, d.amount, d.close_date, \
              d.forecast_category, \
@@ -236,22 +256,28 @@ impl Db {
         for value in &values {
             query = query.bind(value);
         }
-        let rows = query.fetch_all(self.reader()).await?;
-        rows.iter()
-            .map(|row| {
-                let amount: Option<f64> = row.try_get("amount")?;
-                Ok(ForecastDeal {
-                    id: row.try_get("id")?,
-                    pipeline_id: row.try_get("pipeline_id")?,
-                    stage_id: row.try_get("stage_id")?,
-                    owner_id: row.try_get("owner_id")?,
-                    amount: amount.unwrap_or(0.0),
-                    close_date: row.try_get("close_date")?,
-                    forecast_category: row.try_get("forecast_category")?,
-                    scored_probability: row.try_get("scored_probability")?,
-                })
-            })
-            .collect()
+        // Streamed, not fetched whole: the rows of a few hundred thousand deals take more
+        // memory than the deals made from them.
+        let rows = query.fetch(self.reader());
+        let mut rows = std::pin::pin!(rows);
+        let mut shared = Shared::default();
+        let mut deals = Vec::new();
+        while let Some(row) = rows.try_next().await? {
+            let amount: Option<f64> = row.try_get("amount")?;
+            let owner: Option<String> = row.try_get("owner_id")?;
+            let category: Option<String> = row.try_get("forecast_category")?;
+            deals.push(Arc::new(ForecastDeal {
+                id: row.try_get("id")?,
+                pipeline_id: shared.get(row.try_get("pipeline_id")?),
+                stage_id: shared.get(row.try_get("stage_id")?),
+                owner_id: owner.map(|owner| shared.get(owner)),
+                amount: amount.unwrap_or(0.0),
+                close_date: row.try_get("close_date")?,
+                forecast_category: category.map(|category| shared.get(category)),
+                scored_probability: row.try_get("scored_probability")?,
+            }));
+        }
+        Ok(deals)
     }
 
     /// Names and account names of the given deals: `id → (name, account)`.
