@@ -138,3 +138,61 @@ pub async fn generate(
 ) -> Result<InsightSync, ApiError> {
     Ok(db.sync_insights(workspace, &analysis.findings).await?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use velocity_intel::timeline::DealTimeline;
+
+    fn deal(created_at: f64, closed: Option<(f64, bool)>, amount: f64) -> DealFacts {
+        DealFacts {
+            id: String::new(),
+            name: String::new(),
+            pipeline_id: String::new(),
+            stage_id: String::new(),
+            amount: Some(amount),
+            close_date: None,
+            owner_id: None,
+            account_id: None,
+            account_name: None,
+            account_industry: None,
+            account_employees: None,
+            products: Vec::new(),
+            status: String::new(),
+            forecast_category: None,
+            version: 1,
+            timeline: DealTimeline {
+                created_at,
+                closed,
+                ..DealTimeline::default()
+            },
+        }
+    }
+
+    #[test]
+    fn the_target_averages_the_quarters_the_history_covers() {
+        let now = super::super::now_days();
+        let start = PeriodTally::new(now).start_days;
+        let quarter = DAYS_PER_QUARTER;
+        let mut tally = PeriodTally::new(now);
+        // History from a day into the second quarter back: two quarters count.
+        tally.add(&deal(start - quarter - 1.0, None, 0.0));
+        tally.add(&deal(start - 50.0, Some((start - 10.0, true)), 300.0));
+        tally.add(&deal(
+            start - 50.0,
+            Some((start - 1.5 * quarter, true)),
+            100.0,
+        ));
+        tally.add(&deal(start - 50.0, Some((start - 20.0, false)), 5_000.0));
+        // Won three quarters back, before the history's first deal: not counted.
+        tally.add(&deal(
+            start - 50.0,
+            Some((start - 2.5 * quarter, true)),
+            7_000.0,
+        ));
+        tally.add(&deal(start, Some((start.max(now - 1.0), true)), 40.0));
+        let view = tally.finish();
+        assert_eq!(view.target, 200.0, "(300 + 100) over two quarters");
+        assert_eq!(view.won_so_far, 40.0);
+    }
+}
