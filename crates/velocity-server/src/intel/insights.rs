@@ -142,31 +142,10 @@ pub async fn generate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use velocity_intel::timeline::DealTimeline;
+    use crate::intel::test_deals;
 
     fn deal(created_at: f64, closed: Option<(f64, bool)>, amount: f64) -> DealFacts {
-        DealFacts {
-            id: String::new(),
-            name: String::new(),
-            pipeline_id: String::new(),
-            stage_id: String::new(),
-            amount: Some(amount),
-            close_date: None,
-            owner_id: None,
-            account_id: None,
-            account_name: None,
-            account_industry: None,
-            account_employees: None,
-            products: Vec::new(),
-            status: String::new(),
-            forecast_category: None,
-            version: 1,
-            timeline: DealTimeline {
-                created_at,
-                closed,
-                ..DealTimeline::default()
-            },
-        }
+        test_deals::deal("", created_at, closed, amount)
     }
 
     #[test]

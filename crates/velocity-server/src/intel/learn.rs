@@ -124,6 +124,8 @@ impl<'a> Learner<'a> {
         }
         for stage in deal.timeline.stages_visited() {
             if self.open.contains(stage) {
+                // Looked up before inserting: an owned key per visit would be a string
+                // allocated for each of a million deals' stages.
                 let record = match learned.stage_records.get_mut(stage) {
                     Some(record) => record,
                     None => learned.stage_records.entry(stage.to_owned()).or_default(),

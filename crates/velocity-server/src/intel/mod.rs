@@ -22,3 +22,36 @@ use velocity_domain::values::now_timestamp;
 pub fn now_days() -> f64 {
     velocity_store::intel::timestamp_days(&now_timestamp()).unwrap_or(0.0)
 }
+
+/// Deals made up for the unit tests.
+#[cfg(test)]
+pub(crate) mod test_deals {
+    use velocity_intel::timeline::DealTimeline;
+    use velocity_store::intel::facts::DealFacts;
+
+    /// A deal with only the dates, outcome and amount set.
+    pub fn deal(id: &str, created_at: f64, closed: Option<(f64, bool)>, amount: f64) -> DealFacts {
+        DealFacts {
+            id: id.to_owned(),
+            name: String::new(),
+            pipeline_id: String::new(),
+            stage_id: String::new(),
+            amount: Some(amount),
+            close_date: None,
+            owner_id: None,
+            account_id: None,
+            account_name: None,
+            account_industry: None,
+            account_employees: None,
+            products: Vec::new(),
+            status: String::new(),
+            forecast_category: None,
+            version: 1,
+            timeline: DealTimeline {
+                created_at,
+                closed,
+                ..DealTimeline::default()
+            },
+        }
+    }
+}

@@ -217,3 +217,47 @@ pub fn train(recent: RecentClosed, stages: &[StageInfo], trained_at: &str) -> Op
         closed: counted,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::intel::test_deals::deal;
+
+    #[test]
+    fn the_most_recently_closed_deals_are_kept_latest_first_ties_by_id() {
+        let mut recent = RecentClosed::default();
+        // Never open a moment: not kept.
+        recent.add(&deal("x", 50.0, Some((50.0, true)), 0.0));
+        recent.add(&deal("open", 0.0, None, 0.0));
+        for n in 0..MAX_TRAINING_DEALS + 10 {
+            let closed_at = 100.0 + (n / 2) as f64;
+            recent.add(&deal(
+                &format!("{n:06}"),
+                0.0,
+                Some((closed_at, n % 3 == 0)),
+                0.0,
+            ));
+        }
+        let kept: Vec<(f64, String)> = recent
+            .kept
+            .into_sorted_vec()
+            .into_iter()
+            .map(|c| (c.closed_at, c.deal.id))
+            .collect();
+        assert_eq!(kept.len(), MAX_TRAINING_DEALS);
+        let last = MAX_TRAINING_DEALS + 9;
+        assert_eq!(
+            kept[0],
+            (100.0 + (last / 2) as f64, format!("{:06}", last - 1))
+        );
+        assert_eq!(kept[1], (100.0 + (last / 2) as f64, format!("{last:06}")));
+        assert_eq!(
+            kept.last().unwrap(),
+            &(105.0, format!("{:06}", 11)),
+            "the ten oldest dropped; of a tie, the later id comes last"
+        );
+        assert!(kept
+            .windows(2)
+            .all(|w| w[0].0 > w[1].0 || (w[0].0 == w[1].0 && w[0].1 < w[1].1)));
+    }
+}
