@@ -202,6 +202,9 @@ pub struct Rescored {
     pub total_deals: usize,
     pub average_health: f64,
     pub health_distribution: HashMap<&'static str, usize>,
+    /// The sum of the health counted so far, averaged by [`Rescored::finish`].
+    #[serde(skip)]
+    health_total: f64,
 }
 
 impl Rescored {
@@ -210,6 +213,7 @@ impl Rescored {
             scored_deals: 0,
             total_deals: 0,
             average_health: 0.0,
+            health_total: 0.0,
             health_distribution: [
                 Band::Excellent,
                 Band::Good,
@@ -223,10 +227,9 @@ impl Rescored {
         }
     }
 
-    /// Counts a score; `average_health` holds the running total until [`Rescored::finish`].
     fn count(&mut self, score: &DealScore) {
         self.scored_deals += 1;
-        self.average_health += f64::from(score.health);
+        self.health_total += f64::from(score.health);
         if let Some(count) = self.health_distribution.get_mut(score.health_band.as_str()) {
             *count += 1;
         }
@@ -236,7 +239,7 @@ impl Rescored {
         self.average_health = if self.scored_deals == 0 {
             0.0
         } else {
-            (self.average_health / self.scored_deals as f64 * 10.0).round() / 10.0
+            (self.health_total / self.scored_deals as f64 * 10.0).round() / 10.0
         };
         self
     }
